@@ -1,0 +1,246 @@
+package org.pkt4j.llama;
+
+import java.util.Arrays;
+import org.pkt4j.tensor.ExecutionContext;
+import org.pkt4j.tensor.Tensor;
+import org.pkt4j.tensor.kernel.MatMul;
+import org.pkt4j.tensor.kernel.Ops;
+
+/**
+ * The Llama forward pass over weights in their stored dtype, fp32 arithmetic. One loop over layers, one
+ * commented line per step. It processes T new tokens at positions [cache.length(), cache.length() + T),
+ * appends their keys and values to the cache, and returns the logits of the requested rows. With an
+ * {@link Activations} store it saves what {@code LlamaBackward} reads.
+ */
+public final class LlamaForward {
+    private final Llama model;
+    private final LlamaConfig c;
+    private final ExecutionContext ctx;
+    private final Rope rope;
+
+    public LlamaForward(Llama model, ExecutionContext ctx) {
+        this.model = model;
+        this.c = model.config();
+        this.ctx = ctx;
+        this.rope = new Rope(c.headDim(), c.rope());
+    }
+
+    public Llama model() {
+        return model;
+    }
+
+    public ExecutionContext context() {
+        return ctx;
+    }
+
+    public Rope rope() {
+        return rope;
+    }
+
+    /** Logits [T, V] of a whole sequence from position 0. */
+    public float[] logits(int[] ids) {
+        return forward(ids, new KvCache(c, ids.length), Adapters.NONE, ForwardTrace.NONE, null, null);
+    }
+
+    /**
+     * Runs {@code ids} after what {@code cache} holds.
+     *
+     * @param adapters  additions to linear outputs (deltas, LoRA); {@link Adapters#NONE} for the plain model
+     * @param trace     observer of chosen positions; {@link ForwardTrace#NONE} for none
+     * @param store     activations to save for the backward pass (requires an empty cache), or null
+     * @param logitRows rows (indices into ids) whose logits to compute, or null for all
+     * @return logits [rows, V], row-major
+     */
+    public float[] forward(int[] ids, KvCache cache, Adapters adapters, ForwardTrace trace, Activations store, int[] logitRows) {
+        final int T = ids.length;
+        final int pos0 = cache.length();
+        final int d = c.hiddenSize(), f = c.intermediateSize(), qd = c.qDim(), kvd = c.kvDim();
+        final int H = c.numHeads(), KV = c.numKvHeads();
+        checkIds(ids);
+        if (T == 0) {
+            throw new IllegalArgumentException("empty input: at least one token id is needed");
+        }
+        if (pos0 + T > cache.capacity()) {
+            throw new IllegalArgumentException("sequence of " + (pos0 + T) + " positions exceeds the cache capacity " + cache.capacity());
+        }
+        if (store != null && (pos0 != 0 || store.cache != cache || store.tokens != T)) {
+            throw new IllegalArgumentException("an activation store needs its own empty cache and the same " + store.tokens + " tokens");
+        }
+        int[] traced = trace.positions();
+
+        // x: the residual stream [T, d], starting as the token embeddings
+        float[] x = new float[T * d];
+        Tensor embed = model.embed();
+        for (int t = 0; t < T; t++) {
+            MatMul.loadRow(embed.data(), embed.dtype(), (long) ids[t] * d, d, x, t * d);
+        }
+        for (EmbeddingAdapter a : adapters.embedding()) {
+            a.forward(ids, x);
+        }
+
+        Scratch s = new Scratch(T, d, f, qd, kvd);
+        float[][] tables = rope.tables(pos0, T);
+        for (int l = 0; l < c.numLayers(); l++) {
+            LayerWeights w = model.layer(l);
+            float[] xIn = traced.length > 0 || store != null ? x.clone() : null;
+            if (store != null) {
+                System.arraycopy(x, 0, store.layerInput[l], 0, T * d);
+            }
+            // attention block: z = RMSNorm(x); q, k, v projections (+ bias, + adapters)
+            float[] z = store != null ? store.normed1[l] : s.normed;
+            Ops.rmsNorm(x, T, d, w.inputNorm(), c.rmsNormEps(), z, store != null ? store.invRms1[l] : null);
+            float[] q = store != null ? store.q[l] : s.q;
+            project(l, Module.Q, w, z, T, q, adapters);
+            project(l, Module.K, w, z, T, s.k, adapters);
+            project(l, Module.V, w, z, T, s.v, adapters);
+            // RoPE: rotate q and k in each head, then append k and v to the cache
+            rope.apply(q, T, H, tables, false);
+            rope.apply(s.k, T, KV, tables, false);
+            System.arraycopy(s.k, 0, cache.keys(l), pos0 * kvd, T * kvd);
+            System.arraycopy(s.v, 0, cache.values(l), pos0 * kvd, T * kvd);
+            // causal (GQA) attention of each new position over keys [0, pos]
+            float[] att = store != null ? store.attn[l] : s.attn;
+            float[][][] tracedWeights = new float[traced.length][][];
+            attention(l, q, cache, pos0, T, att, store != null ? store.probs[l] : null, traced, tracedWeights);
+            // a = attn · W_oᵀ; r = x + a
+            project(l, Module.O, w, att, T, s.a, adapters);
+            Ops.add(x, s.a, T * d);
+            if (store != null) {
+                System.arraycopy(x, 0, store.residual[l], 0, T * d);
+            }
+            // MLP block: z2 = RMSNorm(r); c = silu(W_gate z2) * (W_up z2); m = c · W_downᵀ; h = r + m
+            float[] z2 = store != null ? store.normed2[l] : s.normed;
+            Ops.rmsNorm(x, T, d, w.postNorm(), c.rmsNormEps(), z2, store != null ? store.invRms2[l] : null);
+            float[] g = store != null ? store.gate[l] : s.gate;
+            float[] u = store != null ? store.up[l] : s.up;
+            float[] cc = store != null ? store.coeff[l] : s.coeff;
+            project(l, Module.GATE, w, z2, T, g, adapters);
+            project(l, Module.UP, w, z2, T, u, adapters);
+            Ops.swiglu(g, u, cc, T * f);
+            project(l, Module.DOWN, w, cc, T, s.m, adapters);
+            Ops.add(x, s.m, T * d);
+            for (int i = 0; i < traced.length; i++) {
+                int t = traced[i];
+                float[] vals = Arrays.copyOf(cache.values(l), (pos0 + t + 1) * kvd);
+                trace.onLayer(new LayerTrace(l, t, slice(xIn, t, d), slice(s.a, t, d),
+                        sum(slice(xIn, t, d), slice(s.a, t, d)), slice(s.m, t, d), slice(x, t, d), slice(cc, t, f),
+                        tracedWeights[i], vals, kvd, c.headDim(), c.groupSize()));
+            }
+        }
+        cache.advance(T);
+        for (int t : traced) {
+            trace.onFinal(t, slice(x, t, d));
+        }
+
+        // final norm, then the LM head on the requested rows
+        float[] normed = store != null ? store.finalNormed : s.normed;
+        if (store != null) {
+            System.arraycopy(x, 0, store.finalHidden, 0, T * d);
+        }
+        Ops.rmsNorm(x, T, d, model.norm(), c.rmsNormEps(), normed, store != null ? store.invRmsFinal : null);
+        int[] rows = logitRows;
+        float[] headIn = normed;
+        int R = T;
+        if (rows != null) {
+            R = rows.length;
+            headIn = new float[R * d];
+            for (int i = 0; i < R; i++) {
+                System.arraycopy(normed, rows[i] * d, headIn, i * d, d);
+            }
+        }
+        float[] logits = new float[Math.multiplyExact(R, c.vocabSize())];
+        MatMul.linear(ctx, headIn, 0, R, d, model.lmHead(), logits, 0, false);
+        adapters.forward(ctx, -1, Module.LM_HEAD, headIn, R, logits);
+        return logits;
+    }
+
+    /** y = x · Wᵀ (+ bias) (+ adapters) for one module of layer l. */
+    private void project(int l, Module m, LayerWeights w, float[] x, int rows, float[] y, Adapters adapters) {
+        Tensor wt = w.weight(m);
+        MatMul.linear(ctx, x, 0, rows, wt.cols(), wt, y, 0, false);
+        if (w.bias(m) != null) {
+            Ops.addBias(y, rows, w.bias(m));
+        }
+        adapters.forward(ctx, l, m, x, rows, y);
+    }
+
+    /**
+     * out[t, h] = Σ_j p_h(t -> j) v_g(j), p = softmax_j(q_h(t) · k_g(j) / sqrt(hd)) over the causal (and
+     * sliding-window) keys; g = h / groupSize. Saves p into {@code probs} [H, T, T] when non-null.
+     */
+    private void attention(int l, float[] q, KvCache cache, int pos0, int T, float[] out, float[] probs,
+                           int[] traced, float[][][] tracedWeights) {
+        final int H = c.numHeads(), hd = c.headDim(), kvd = c.kvDim(), group = c.groupSize();
+        final int window = c.slidingWindow();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        final float[] keys = cache.keys(l), vals = cache.values(l);
+        for (int i = 0; i < traced.length; i++) {
+            tracedWeights[i] = new float[H][];
+        }
+        ctx.parallelFor(T * H, Math.max(1, 4096 / Math.max(1, (pos0 + T) * hd)), (from, to) -> {
+            float[] p = new float[pos0 + T];
+            for (int th = from; th < to; th++) {
+                int t = th / H, h = th % H, g = h / group;
+                int pos = pos0 + t;
+                int j0 = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                int qo = t * H * hd + h * hd;
+                for (int j = j0; j <= pos; j++) {
+                    p[j] = MatMul.dotArray(q, qo, keys, j * kvd + g * hd, hd) * scale;
+                }
+                Ops.softmax(p, j0, pos - j0 + 1);
+                Arrays.fill(out, qo, qo + hd, 0f);
+                for (int j = j0; j <= pos; j++) {
+                    MatMul.axpy(p[j], vals, j * kvd + g * hd, out, qo, hd);
+                }
+                if (probs != null) {
+                    int po = (h * T + t) * T;
+                    Arrays.fill(probs, po, po + T, 0f);
+                    System.arraycopy(p, j0, probs, po + j0, pos - j0 + 1);
+                }
+                for (int i = 0; i < traced.length; i++) {
+                    if (traced[i] == t) {
+                        float[] row = new float[pos + 1];
+                        System.arraycopy(p, j0, row, j0, pos - j0 + 1);
+                        tracedWeights[i][h] = row;
+                    }
+                }
+            }
+        });
+    }
+
+    private void checkIds(int[] ids) {
+        for (int id : ids) {
+            if (id < 0 || id >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+            }
+        }
+    }
+
+    private static float[] slice(float[] x, int t, int d) {
+        return Arrays.copyOfRange(x, t * d, (t + 1) * d);
+    }
+
+    private static float[] sum(float[] a, float[] b) {
+        float[] r = a.clone();
+        Ops.add(r, b, r.length);
+        return r;
+    }
+
+    /** Work buffers of one layer, reused across layers when no activation store is kept. */
+    private static final class Scratch {
+        final float[] normed, q, k, v, attn, a, gate, up, coeff, m;
+
+        Scratch(int T, int d, int f, int qd, int kvd) {
+            normed = new float[T * Math.max(d, 1)];
+            q = new float[T * qd];
+            k = new float[T * kvd];
+            v = new float[T * kvd];
+            attn = new float[T * qd];
+            a = new float[T * d];
+            gate = new float[T * f];
+            up = new float[T * f];
+            coeff = new float[T * f];
+            m = new float[T * d];
+        }
+    }
+}
