@@ -1,0 +1,60 @@
+package org.pkt4j.llama;
+
+import java.util.Arrays;
+
+/**
+ * Autoregressive generation: one batched prefill of the prompt into a KV cache, then one token per step
+ * (the matrix-vector decode path), stopping at EOS or after {@code maxNewTokens}.
+ */
+public final class Generator {
+    private final LlamaForward forward;
+    private final Adapters adapters;
+
+    public Generator(LlamaForward forward) {
+        this(forward, Adapters.NONE);
+    }
+
+    public Generator(LlamaForward forward, Adapters adapters) {
+        this.forward = forward;
+        this.adapters = adapters;
+    }
+
+    /** Receives each generated id as it is chosen (for streaming output); may be a no-op. */
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int id);
+    }
+
+    /**
+     * Generates after {@code prompt}.
+     *
+     * @return the generated ids (EOS included when generation stopped on it)
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, TokenListener listener) {
+        LlamaConfig c = forward.model().config();
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("empty prompt: at least one token id is needed");
+        }
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
+        }
+        KvCache cache = new KvCache(c, prompt.length + maxNewTokens);
+        int V = c.vocabSize();
+        int[] out = new int[maxNewTokens];
+        int n = 0;
+        if (maxNewTokens == 0) {
+            return out;
+        }
+        float[] logits = forward.forward(prompt, cache, adapters, ForwardTrace.NONE, null, new int[] {prompt.length - 1});
+        while (true) {
+            int next = sampler.sample(logits, 0, V);
+            out[n++] = next;
+            listener.onToken(next);
+            if ((stopOnEos && c.isEos(next)) || n == maxNewTokens) {
+                break;
+            }
+            logits = forward.forward(new int[] {next}, cache, adapters, ForwardTrace.NONE, null, null);
+        }
+        return Arrays.copyOf(out, n);
+    }
+}
