@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.pkt4j.io.AtomicFiles;
+import org.pkt4j.io.ModelFiles;
 import org.pkt4j.io.safetensors.SafetensorsWriter;
 import org.pkt4j.llama.Activations;
 import org.pkt4j.llama.Adapters;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Parameters;
         description = "Run the model on token ids and write logits (and optionally hidden states and loss) to safetensors.")
 final class ForwardCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model directory")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model directory, or llama2.c .bin checkpoint")
     Path model;
 
     @Option(names = "--ids", required = true, paramLabel = "I", converter = Ids.Parser.class, description = "comma-separated token ids")
@@ -53,8 +54,12 @@ final class ForwardCommand implements Callable<Integer> {
         if (labels != null && labels.length != ids.length) {
             throw new UsageException("--labels: expected " + ids.length + " labels (one per id), got " + labels.length);
         }
-        Llama m = Llama.open(model);
+        Llama m = ModelFiles.open(model);
         LlamaConfig c = m.config();
+        idsOption.checkVocabulary("--ids", c.vocabSize(), false);
+        if (labelsOption != null) {
+            labelsOption.checkVocabulary("--labels", c.vocabSize(), true);
+        }
         Activations store = new Activations(c, ids);
         float[] logits = new LlamaForward(m, threads.context()).forward(ids, store.cache, Adapters.NONE, ForwardTrace.NONE, store, null);
         List<Tensor> outs = new ArrayList<>();

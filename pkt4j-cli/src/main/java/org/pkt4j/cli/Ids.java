@@ -29,4 +29,18 @@ record Ids(int[] values) {
         return new Ids(ids);
     }
     }
+
+    /**
+     * Checks every id against the model's vocabulary (-100, "ignored", is allowed where {@code ignoreAllowed}),
+     * naming the flag: a usage error, found before any work is done.
+     */
+    void checkVocabulary(String flag, int vocab, boolean ignoreAllowed) {
+        for (int i = 0; i < values.length; i++) {
+            int id = values[i];
+            if ((id < 0 || id >= vocab) && !(ignoreAllowed && id == -100)) {
+                throw new UsageException(flag + ": token id " + id + " (position " + i + ") is outside the model's vocabulary"
+                        + " [0, " + vocab + ")" + (ignoreAllowed ? " and is not -100" : ""));
+            }
+        }
+    }
 }

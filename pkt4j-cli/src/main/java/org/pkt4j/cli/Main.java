@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             InfoCommand.class,
             ForwardCommand.class,
+            GenerateCommand.class,
+            ConvertCommand.class,
             DemoCommand.class,
         })
 public final class Main implements Callable<Integer> {

@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * Autoregressive generation: one batched prefill of the prompt into a KV cache, then one token per step
- * (the matrix-vector decode path), stopping at EOS or after {@code maxNewTokens}.
+ * (the matrix-vector decode path), stopping at EOS or after {@code maxNewTokens}. With a greedy
+ * {@link Sampler} this is Hugging Face's {@code generate(do_sample=False)}: the first index of the maximum
+ * logit at each step.
  */
 public final class Generator {
     private final LlamaForward forward;
@@ -25,12 +27,27 @@ public final class Generator {
         void onToken(int id);
     }
 
+    /** Receives each generated id with the logits [V] it was chosen from (the array is not reused). */
+    @FunctionalInterface
+    public interface StepListener {
+        void onStep(int id, float[] logits);
+    }
+
     /**
      * Generates after {@code prompt}.
      *
      * @return the generated ids (EOS included when generation stopped on it)
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, TokenListener listener) {
+        return generate(prompt, maxNewTokens, sampler, stopOnEos, (StepListener) (id, logits) -> listener.onToken(id));
+    }
+
+    /**
+     * Generates after {@code prompt}, reporting each step's logits.
+     *
+     * @return the generated ids (EOS included when generation stopped on it)
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, StepListener listener) {
         LlamaConfig c = forward.model().config();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: at least one token id is needed");
@@ -38,18 +55,18 @@ public final class Generator {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
         }
-        KvCache cache = new KvCache(c, prompt.length + maxNewTokens);
-        int V = c.vocabSize();
         int[] out = new int[maxNewTokens];
-        int n = 0;
         if (maxNewTokens == 0) {
             return out;
         }
+        // the last generated token is never fed back, so the cache needs prompt + maxNewTokens - 1 positions
+        KvCache cache = new KvCache(c, prompt.length + maxNewTokens - 1);
+        int n = 0;
         float[] logits = forward.forward(prompt, cache, adapters, ForwardTrace.NONE, null, new int[] {prompt.length - 1});
         while (true) {
-            int next = sampler.sample(logits, 0, V);
+            int next = sampler.sample(logits, 0, c.vocabSize());
             out[n++] = next;
-            listener.onToken(next);
+            listener.onStep(next, logits);
             if ((stopOnEos && c.isEos(next)) || n == maxNewTokens) {
                 break;
             }

@@ -13,8 +13,8 @@ public final class Sampler {
     private final SplittableRandom rng;
 
     public Sampler(float temperature, float topP, long seed) {
-        if (temperature < 0 || Float.isNaN(temperature)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0 && Float.isFinite(temperature))) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
@@ -50,23 +50,35 @@ public final class Sampler {
         double u = rng.nextDouble();
         if (topP >= 1) {
             double acc = 0;
+            int last = 0;
             for (int i = 0; i < vocab; i++) {
                 acc += p[i] / sum;
                 if (u < acc) {
                     return i;
                 }
+                last = p[i] > 0 ? i : last;
             }
-            return vocab - 1;
+            // u fell in the rounding gap below 1: the last id that has any probability
+            return last;
         }
-        // nucleus: the smallest set of most probable ids whose mass reaches top-p
+        // nucleus: the smallest set of most probable ids whose mass reaches top-p (HF's top_p: an id is kept
+        // when the mass of the ids ranked above it is below top-p), then a draw from it renormalised.
+        // An id other than the most probable one with p < (1 - top-p) / (V - 1) cannot be in the nucleus
+        // (llama2.c's pruning): the ids ranked from it down would have mass below 1 - top-p. Sorting only
+        // the survivors keeps a 32k-vocabulary step cheap.
+        int top = argmax(logits, off, vocab);
+        double cutoff = vocab > 1 ? (1 - topP) / (vocab - 1) * sum : 0;
+        int m = 0;
         Integer[] order = new Integer[vocab];
         for (int i = 0; i < vocab; i++) {
-            order[i] = i;
+            if (p[i] >= cutoff || i == top) {
+                order[m++] = i;
+            }
         }
-        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        Arrays.sort(order, 0, m, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         double mass = 0;
         int n = 0;
-        while (n < vocab && mass < topP * sum) {
+        while (n < m && mass < topP * sum) {
             mass += p[order[n++]];
         }
         double acc = 0;

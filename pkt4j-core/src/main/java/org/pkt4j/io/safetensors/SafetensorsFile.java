@@ -68,6 +68,7 @@ public final class SafetensorsFile {
         }
         long dataStart = 8 + headerLen;
         long dataLen = size - dataStart;
+        checkDataFits(path, header, dataStart, dataLen);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
@@ -81,6 +82,29 @@ public final class SafetensorsFile {
             tensors.put(name, parseEntry(path, name, v, file, dataStart, dataLen));
         }
         return new SafetensorsFile(path, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The tensor reaching furthest must end inside the file. A truncated file and a header pointing past the
+     * data look the same from here, so the message says both, with the size the header implies.
+     */
+    private static void checkDataFits(Path path, JsonNode header, long dataStart, long dataLen) throws FormatException {
+        long furthest = 0;
+        String name = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode offs = e.getValue().get("data_offsets");
+            if (!e.getKey().equals("__metadata__") && offs != null && offs.isArray() && offs.size() == 2
+                    && offs.get(1).asLong(-1) > furthest) {
+                furthest = offs.get(1).asLong();
+                name = e.getKey();
+            }
+        }
+        if (furthest > dataLen) {
+            throw new FormatException(path, "tensor " + name + ": data_offsets end at byte " + furthest
+                    + " of the data section, which has " + dataLen + " bytes (file size " + (dataStart + dataLen)
+                    + ", expected at least " + (dataStart + furthest) + "): truncated file or bad header");
+        }
     }
 
     private static Tensor parseEntry(Path path, String name, JsonNode v, MemorySegment file, long dataStart, long dataLen)
@@ -107,9 +131,9 @@ public final class SafetensorsFile {
         }
         long begin = offs.get(0).asLong(-1);
         long end = offs.get(1).asLong(-1);
-        if (begin < 0 || end < begin || end > dataLen) {
-            throw new FormatException(path, "tensor " + name + ": data offsets [" + begin + ", " + end
-                    + "] lie outside the data section of " + dataLen + " bytes");
+        if (begin < 0 || end < begin) {
+            throw new FormatException(path, "tensor " + name + ": bad data_offsets [" + begin + ", " + end
+                    + "] (expected 0 <= begin <= end)");
         }
         if (end - begin != numel * dtype.bytes()) {
             throw new FormatException(path, "tensor " + name + ": shape " + shape + " of " + dtype + " needs "
