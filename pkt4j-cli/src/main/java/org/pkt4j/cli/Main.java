@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             ForwardCommand.class,
             DemoCommand.class,
+            DemoDataCommand.class,
         })
 public final class Main implements Callable<Integer> {
 
