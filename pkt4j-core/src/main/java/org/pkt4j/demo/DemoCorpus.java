@@ -45,6 +45,7 @@ public final class DemoCorpus {
         List<Integer> plan = new ArrayList<>();
         for (DemoWorld.Fact f : known) {
             int phrasings = phrasings(f.relation());
+            assert phrasings <= MAX_PHRASINGS : f.relation() + " has more phrasings than the plan's packing allows";
             for (int m = 0; m < recipe.factMentions(); m++) {
                 plan.add(f.id() * MAX_PHRASINGS + m % phrasings);
             }

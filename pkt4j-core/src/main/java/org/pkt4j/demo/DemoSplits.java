@@ -132,7 +132,7 @@ public record DemoSplits(long seed, DemoWorld world, Map<String, Map<Split, List
             }
             out.put(s, List.copyOf(items));
         }
-        return out;
+        return Collections.unmodifiableMap(out);
     }
 
     private static Map<Split, List<TaskItem>> knowledge(DemoWorld world, DemoRandom rng) {
@@ -180,7 +180,7 @@ public record DemoSplits(long seed, DemoWorld world, Map<String, Map<Split, List
             }
             out.put(e.getKey(), List.copyOf(items));
         }
-        return out;
+        return Collections.unmodifiableMap(out);
     }
 
     /** Option positions with each letter equally often (sizes are multiples of 4), in random order. */
