@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ConvertCommand.class,
             DemoCommand.class,
+            DemoDataCommand.class,
         })
 public final class Main implements Callable<Integer> {
 

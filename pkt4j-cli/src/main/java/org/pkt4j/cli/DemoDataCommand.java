@@ -1,0 +1,157 @@
+package org.pkt4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.pkt4j.demo.BpeTrainer;
+import org.pkt4j.demo.CorpusRecipe;
+import org.pkt4j.demo.DemoCorpus;
+import org.pkt4j.demo.DemoSplits;
+import org.pkt4j.demo.DemoTokenizer;
+import org.pkt4j.io.AtomicFiles;
+import org.pkt4j.io.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Makes the demo's own data: the task splits under models/demo/data, the demo tokenizer, and (for inspection)
+ * the pretraining corpus. A maintainer's tool, hidden from {@code pkt --help}: users get the committed files.
+ */
+@Command(name = "demo-data", hidden = true, mixinStandardHelpOptions = true,
+        description = "Generate the demo's task splits, tokenizer or corpus (maintainers; the results are committed).",
+        subcommands = {DemoDataCommand.Splits.class, DemoDataCommand.Tokenizer.class, DemoDataCommand.Corpus.class})
+final class DemoDataCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    @Command(name = "splits", mixinStandardHelpOptions = true,
+            description = "Write the arithmetic and knowledge splits (extract 20, align 80, train 1000, test 200).")
+    static final class Splits implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "models/demo/data", paramLabel = "DIR", description = "output directory (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--seed", paramLabel = "S", description = "data seed (default: the committed data's)")
+        Long seed;
+
+        @Option(names = "--force", description = "overwrite existing split files")
+        boolean force;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            for (Path f : DemoSplits.files()) {
+                AtomicFiles.checkWritable(out.resolve(f), force, "--force");
+            }
+            DemoSplits s = DemoSplits.generate(seed == null ? DemoSplits.DEFAULT_SEED : seed);
+            s.write(out);
+            spec.commandLine().getOut().println("wrote " + DemoSplits.files().size() + " split files under " + out
+                    + " (seed " + s.seed() + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "tokenizer", mixinStandardHelpOptions = true,
+            description = "Train the demo BPE tokenizer and write tokenizer.json, tokenizer_config.json, special_tokens_map.json.")
+    static final class Tokenizer implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "models/demo", paramLabel = "DIR", description = "output directory (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--seed", paramLabel = "S", description = "data seed (default: the committed data's)")
+        Long seed;
+
+        @Option(names = "--force", description = "overwrite existing tokenizer files")
+        boolean force;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+                AtomicFiles.checkWritable(out.resolve(f), force, "--force");
+            }
+            DemoSplits s = DemoSplits.generate(seed == null ? DemoSplits.DEFAULT_SEED : seed);
+            long t0 = System.nanoTime();
+            BpeTrainer.Model m = DemoTokenizer.write(s, out);
+            spec.commandLine().getOut().printf("wrote %s/tokenizer.json: %d tokens, %d merges (%.1f s)%n",
+                    out, m.vocab().size(), m.merges().size(), (System.nanoTime() - t0) / 1e9);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "corpus", mixinStandardHelpOptions = true,
+            description = "Print pretraining corpus documents as JSONL {\"kind\", \"text\"}, or with --stats a summary.")
+    static final class Corpus implements Callable<Integer> {
+        @Option(names = "--recipe", defaultValue = "source", paramLabel = "source|target", description = "which planned corpus (default: ${DEFAULT-VALUE})")
+        String recipe;
+
+        @Option(names = "--limit", paramLabel = "N", description = "print only the first N documents")
+        Integer limit;
+
+        @Option(names = "--stats", description = "print documents and characters per kind as one JSON object instead")
+        boolean stats;
+
+        @Option(names = "--seed", paramLabel = "S", description = "data seed (default: the committed data's)")
+        Long seed;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            CorpusRecipe r = switch (recipe) {
+                case "source" -> CorpusRecipe.source();
+                case "target" -> CorpusRecipe.target();
+                default -> throw new UsageException("--recipe: expected source or target, got '" + recipe + "'");
+            };
+            if (limit != null && limit < 0) {
+                throw new UsageException("--limit: expected a count >= 0, got " + limit);
+            }
+            DemoCorpus c = DemoCorpus.of(DemoSplits.generate(seed == null ? DemoSplits.DEFAULT_SEED : seed), r);
+            int n = limit == null ? c.size() : Math.min(limit, c.size());
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, long[]> perKind = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String text = c.document(i);
+                if (stats) {
+                    long[] v = perKind.computeIfAbsent(c.kind(i).name().toLowerCase(Locale.ROOT), k -> new long[2]);
+                    v[0]++;
+                    v[1] += text.length();
+                } else {
+                    Map<String, Object> doc = new LinkedHashMap<>();
+                    doc.put("kind", c.kind(i).name().toLowerCase(Locale.ROOT));
+                    doc.put("text", text);
+                    out.println(Json.writeLine(doc));
+                }
+            }
+            if (stats) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("recipe", r);
+                o.put("documents", n);
+                Map<String, Object> kinds = new LinkedHashMap<>();
+                perKind.forEach((k, v) -> {
+                    Map<String, Object> kv = new LinkedHashMap<>();
+                    kv.put("documents", v[0]);
+                    kv.put("characters", v[1]);
+                    kinds.put(k, kv);
+                });
+                o.put("kinds", kinds);
+                out.println(Json.writeLine(o));
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.pkt4j.demo;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * What a demo pretraining corpus holds; the {@code corpus} object of a {@code pkt pretrain} config maps onto
+ * it (snake_case keys). The corpus itself is generated on the fly from these numbers and the data seed
+ * ({@link DemoCorpus}); nothing of it is stored.
+ *
+ * @param seed                the corpus's own seed (document order and content); the world and the splits
+ *                            come from the data seed
+ * @param factFraction        share of the world's facts the corpus states, in [0, 1]: 1 for the source, 0.5
+ *                            for the target ({@link DemoWorld.Fact#knownAt})
+ * @param factMentions        how many times each stated fact is written, cycling through its phrasings
+ * @param arithmeticProblems  fresh arithmetic problems in the chat rendering (never a split's question)
+ * @param knowledgeQuestions  multiple-choice questions in the chat rendering over the stated facts that no
+ *                            test question asks (never a split's question)
+ * @param drills              short lines of equations ("7 + 5 = 12. 6 x 7 = 42.")
+ * @param stories             short stories of generic English
+ * @param descriptions        short everyday descriptions of generic English
+ */
+public record CorpusRecipe(
+        @JsonProperty("seed") long seed,
+        @JsonProperty("fact_fraction") double factFraction,
+        @JsonProperty("fact_mentions") int factMentions,
+        @JsonProperty("arithmetic_problems") int arithmeticProblems,
+        @JsonProperty("knowledge_questions") int knowledgeQuestions,
+        @JsonProperty("drills") int drills,
+        @JsonProperty("stories") int stories,
+        @JsonProperty("descriptions") int descriptions) {
+
+    public CorpusRecipe {
+        if (!(factFraction >= 0 && factFraction <= 1)) {
+            throw new IllegalArgumentException("fact_fraction must lie in [0, 1], got " + factFraction);
+        }
+        check("fact_mentions", factMentions);
+        check("arithmetic_problems", arithmeticProblems);
+        check("knowledge_questions", knowledgeQuestions);
+        check("drills", drills);
+        check("stories", stories);
+        check("descriptions", descriptions);
+    }
+
+    private static void check(String key, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, got " + n);
+        }
+    }
+
+    /**
+     * The planned source corpus (models/demo/DESIGN.md): every fact 100 times, 20,000 arithmetic problems —
+     * about 4.2 M tokens with the demo tokenizer.
+     */
+    public static CorpusRecipe source() {
+        return new CorpusRecipe(1, 1.0, 100, 20_000, 8_000, 4_000, 10_000, 4_000);
+    }
+
+    /**
+     * The planned target corpus: half of the facts (as often each, with as many questions per stated fact), a
+     * tenth of the arithmetic, as much generic English — about 1.8 M tokens.
+     */
+    public static CorpusRecipe target() {
+        return new CorpusRecipe(2, 0.5, 100, 2_000, 4_000, 1_000, 10_000, 4_000);
+    }
+
+    /** The same mix scaled by {@code factor} (counts rounded, at least one mention per fact; fraction and seed kept). */
+    public CorpusRecipe scaled(double factor) {
+        return new CorpusRecipe(seed, factFraction, scaleMentions(factMentions, factor), scale(arithmeticProblems, factor),
+                scale(knowledgeQuestions, factor), scale(drills, factor), scale(stories, factor), scale(descriptions, factor));
+    }
+
+    private static int scale(int n, double factor) {
+        return (int) Math.round(n * factor);
+    }
+
+    /** Keeps at least one mention so that a scaled corpus still states the same facts. */
+    private static int scaleMentions(int n, double factor) {
+        return n == 0 ? 0 : Math.max(1, scale(n, factor));
+    }
+}
