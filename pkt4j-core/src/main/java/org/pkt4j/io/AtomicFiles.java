@@ -42,6 +42,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(parent, "." + dest.getFileName() + ".", ".tmp");
         try {
             writer.write(tmp);
+            usualPermissions(tmp, "rw-r--r--");
             move(tmp, dest);
         } finally {
             Files.deleteIfExists(tmp);
@@ -64,6 +65,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
         try {
             writer.write(tmp);
+            usualPermissions(tmp, "rwxr-xr-x");
             if (Files.exists(abs)) {
                 Path old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
@@ -76,6 +78,16 @@ public final class AtomicFiles {
             if (Files.exists(tmp)) {
                 deleteRecursively(tmp);
             }
+        }
+    }
+
+    /**
+     * Temporary files and directories are created private (0600/0700); the finished output gets the usual
+     * permissions (subject to the umask-free default of rw-r--r-- / rwxr-xr-x) on file systems that have them.
+     */
+    private static void usualPermissions(Path p, String perms) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
         }
     }
 
