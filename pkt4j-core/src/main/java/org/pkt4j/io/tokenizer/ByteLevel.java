@@ -36,6 +36,11 @@ final class ByteLevel {
         }
     }
 
+    /** The character that shows byte {@code b}. */
+    static char byteChar(int b) {
+        return BYTE_TO_CHAR[b & 0xFF];
+    }
+
     /** The UTF-8 bytes of {@code text}, each shown as its byte-level character. */
     static String toByteChars(String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
