@@ -1,11 +1,16 @@
 package org.pkt4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
+import org.pkt4j.io.tokenizer.Tokenizer;
+import org.pkt4j.io.tokenizer.Tokenizers;
 import org.pkt4j.llama.Llama;
 import org.pkt4j.llama.LlamaConfig;
 import org.pkt4j.tensor.Tensor;
@@ -14,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show a model's config, parameter count and storage dtypes.")
+        description = "Show a model's config, parameter count, storage dtypes and tokenizer.")
 final class InfoCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model directory")
@@ -55,6 +60,9 @@ final class InfoCommand implements Callable<Integer> {
         o.put("dtypes", dtypes);
         o.put("weight_bytes", bytes);
         o.put("sharded", m.checkpoint() != null && m.checkpoint().isSharded());
+        if (Files.isRegularFile(model.resolve("tokenizer.json")) || Files.isRegularFile(model.resolve("tokenizer.bin"))) {
+            o.put("tokenizer", tokenizerSummary(model));
+        }
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.writeLine(o));
@@ -62,5 +70,20 @@ final class InfoCommand implements Callable<Integer> {
             o.forEach((k, v) -> out.printf("%-20s %s%n", k, v));
         }
         return ExitCodes.OK;
+    }
+
+    /** File, vocabulary size and BOS/EOS of the model's tokenizer; an unusable one is reported, not fatal. */
+    private static Object tokenizerSummary(Path model) throws IOException {
+        try {
+            Tokenizer t = Tokenizers.load(model);
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("file", Files.isRegularFile(model.resolve("tokenizer.json")) ? "tokenizer.json" : "tokenizer.bin");
+            s.put("vocab_size", t.vocabSize());
+            s.put("bos_id", t.bosId());
+            s.put("eos_id", t.eosId());
+            return s;
+        } catch (FormatException e) {
+            return "unusable: " + e.getMessage();
+        }
     }
 }
