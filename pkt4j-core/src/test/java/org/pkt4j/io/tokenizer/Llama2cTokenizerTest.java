@@ -77,6 +77,28 @@ class Llama2cTokenizerTest {
         assertThat(tok.encode("Hello\u0000world")).containsExactly(tok.encode("Hello"));
     }
 
+    /**
+     * Two independent algorithms on the same vocabulary: run.c's score-driven merges over Meta's tokenizer.bin
+     * and Hugging Face's rank-driven BPE over the tokenizer.json (with its NBSP pieces restored) give the same
+     * ids on the shipped data. (They differ by design on text with NUL, a literal "▁", or special-token
+     * spellings, which llama2.c does not treat specially.)
+     */
+    @Test
+    void llama2TokenizerBinAgreesWithTheHuggingFaceFileOnTheData(@TempDir Path dir) throws IOException {
+        Llama2cTokenizer bin = Llama2cTokenizer.load(Fixtures.data().resolve("tokenizers/llama2-sentencepiece/tokenizer.bin"));
+        var root = HfReference.read(Fixtures.data().resolve("tokenizers/tinyllama-chat-hf/tokenizer.json"));
+        HfReference.pairMerges(root);
+        HfReference.restoreNbsp(root);
+        Path json = dir.resolve("tokenizer.json");
+        Files.writeString(json, org.pkt4j.io.Json.MAPPER.writeValueAsString(root));
+        HfTokenizer hf = HfTokenizer.load(json);
+        java.util.List<String> texts = TextSamples.data(Fixtures.data(), 60);
+        for (String text : texts) {
+            assertThat(bin.encode(text)).as("%s", Differential.escape(text)).containsExactly(hf.encode(text));
+        }
+        assertThat(texts).hasSizeGreaterThan(1000);
+    }
+
     @Test
     void equalScoresMergeTheLeftmostPairAndNegativeZeroTiesWithZero(@TempDir Path dir) throws IOException {
         // pieces: 3 + 256 byte tokens, then "a" "b" "ab" "ba" with ab and ba scoring -0.0 and 0.0
