@@ -2,11 +2,9 @@ package org.pkt4j.io.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.pkt4j.io.FormatException;
@@ -48,7 +46,6 @@ final class Bpe {
     }
 
     static Bpe parse(JsonNode model, Path file) throws FormatException {
-        String what = "model";
         JsonNode type = model.get("type");
         if (type != null && !"BPE".equals(type.asText())) {
             throw new FormatException(file, "unsupported model type '" + type.asText() + "' (only BPE is supported)");
@@ -76,7 +73,7 @@ final class Bpe {
 
         String prefix = optionalString(model, "continuing_subword_prefix", file);
         String suffix = optionalString(model, "end_of_word_suffix", file);
-        PairMap merges = parseMerges(Components.array(model, "merges", file, what), vocab, prefix, file);
+        PairMap merges = parseMerges(Components.array(model, "merges", file, "model"), vocab, prefix, file);
 
         String unk = optionalString(model, "unk_token", file);
         int unkId = -1;
@@ -88,14 +85,14 @@ final class Bpe {
             unkId = id;
         }
         int[] byteIds = null;
-        if (Components.bool(model, "byte_fallback", false, file, what)) {
+        if (Components.bool(model, "byte_fallback", false, file, "model")) {
             byteIds = new int[256];
             for (int b = 0; b < 256; b++) {
                 byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
             }
         }
-        return new Bpe(vocab, idToToken, merges, unkId, Components.bool(model, "fuse_unk", false, file, what), byteIds,
-                Components.bool(model, "ignore_merges", false, file, what), prefix, suffix);
+        return new Bpe(vocab, idToToken, merges, unkId, Components.bool(model, "fuse_unk", false, file, "model"), byteIds,
+                Components.bool(model, "ignore_merges", false, file, "model"), prefix, suffix);
     }
 
     private static String optionalString(JsonNode n, String key, Path file) throws FormatException {
@@ -413,14 +410,6 @@ final class Bpe {
 
         int[] toArray() {
             return Arrays.copyOf(a, size);
-        }
-
-        List<Integer> boxed() {
-            List<Integer> out = new ArrayList<>(size);
-            for (int i = 0; i < size; i++) {
-                out.add(a[i]);
-            }
-            return out;
         }
     }
 }

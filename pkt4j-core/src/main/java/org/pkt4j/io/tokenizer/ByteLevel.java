@@ -1,6 +1,7 @@
 package org.pkt4j.io.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -76,7 +77,7 @@ final class ByteLevel {
 
         void add(byte b) {
             if (size == bytes.length) {
-                bytes = java.util.Arrays.copyOf(bytes, size * 2);
+                bytes = Arrays.copyOf(bytes, size * 2);
             }
             bytes[size++] = b;
         }

@@ -24,7 +24,8 @@ import org.pkt4j.io.Json;
  * </ol>
  * The post-processor (BOS insertion), truncation and padding are not applied. Decoding maps ids to their
  * tokens (unknown ids are skipped, special tokens kept) and runs the decoder; without a decoder the tokens
- * are joined with spaces, as Hugging Face does.
+ * are joined with spaces, as Hugging Face does. Instances are immutable apart from a concurrent cache and may be
+ * shared between threads.
  */
 public final class HfTokenizer implements Tokenizer {
     private final Path file;

@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import org.pkt4j.io.FormatException;
 
 /**
@@ -52,8 +55,8 @@ public final class Llama2cTokenizer implements Tokenizer {
         if (maxLength <= 0 || maxLength > 1 << 16) {
             throw new FormatException(file, "llama2.c tokenizer: max_token_length " + maxLength + " is implausible (expected 1..65536; is this a tokenizer.bin?)");
         }
-        java.util.List<byte[]> pieces = new java.util.ArrayList<>();
-        java.util.List<Float> scores = new java.util.ArrayList<>();
+        List<byte[]> pieces = new ArrayList<>();
+        List<Float> scores = new ArrayList<>();
         while (buf.hasRemaining()) {
             int index = pieces.size();
             if (buf.remaining() < 8) {
@@ -131,7 +134,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         int[] next = new int[n], prev = new int[n];
         boolean[] removed = new boolean[n];
         // higher score first, then the leftmost; scores compare as C floats do (-0.0 == 0.0; NaN never queued)
-        java.util.PriorityQueue<long[]> heap = new java.util.PriorityQueue<>((a, b) -> {
+        PriorityQueue<long[]> heap = new PriorityQueue<>((a, b) -> {
             float sa = Float.intBitsToFloat((int) a[0]), sb = Float.intBitsToFloat((int) b[0]);
             return sa > sb ? -1 : sa < sb ? 1 : Long.compare(a[1], b[1]);
         });
@@ -170,7 +173,7 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
 
     /** Queues the merge of slots {@code left, right} if their concatenation is a piece scoring above -1e10. */
-    private void offer(java.util.PriorityQueue<long[]> heap, int[] sym, int left, int right) {
+    private void offer(PriorityQueue<long[]> heap, int[] sym, int left, int right) {
         byte[] a = pieces[sym[left]], b = pieces[sym[right]];
         byte[] ab = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, ab, a.length, b.length);

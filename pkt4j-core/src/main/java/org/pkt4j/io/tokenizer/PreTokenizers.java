@@ -3,6 +3,7 @@ package org.pkt4j.io.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -270,7 +271,7 @@ final class PreTokenizers {
                     }
                     previousMatch = m[2] == 1;
                 }
-                java.util.Collections.reverse(spans);
+                Collections.reverse(spans);
             }
         }
         String text = piece.text();

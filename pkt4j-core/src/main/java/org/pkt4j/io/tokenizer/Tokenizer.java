@@ -1,5 +1,7 @@
 package org.pkt4j.io.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * Text to token ids and back, byte-exact with the Hugging Face implementation of the same files.
  * {@link #encode} adds no BOS/EOS (callers add them where the method says so); special and added tokens
@@ -34,7 +36,7 @@ public interface Tokenizer {
      * own would differ: decoders drop the leading space of a text ("▁She" alone is "She").
      */
     default String decodeContinuation(int[] prefix, int[] ids) {
-        int[] all = java.util.Arrays.copyOf(prefix, prefix.length + ids.length);
+        int[] all = Arrays.copyOf(prefix, prefix.length + ids.length);
         System.arraycopy(ids, 0, all, prefix.length, ids.length);
         String whole = decode(all);
         String head = decode(prefix);
