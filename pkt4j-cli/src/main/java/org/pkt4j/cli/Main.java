@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             ForwardCommand.class,
             GenerateCommand.class,
             ConvertCommand.class,
+            TokenizeCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })
