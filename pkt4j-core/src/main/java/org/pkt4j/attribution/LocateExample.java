@@ -54,6 +54,17 @@ public record LocateExample(String id, int[] contextIds, int targetId) {
      * after stripping, or a rendering of fewer than two ids.
      */
     public static LocateExample fromChat(ChatRecord r, Tokenizer tokenizer) {
+        String truth = checkedTruth(r);
+        int[] ids = tokenizer.encode(ChatFormat.userPrompt(r.messages()) + truth);
+        if (ids.length < 2) {
+            throw new IllegalArgumentException("record " + r.id() + ": prompt + answer tokenizes to " + ids.length
+                    + " id(s), need at least 2 (a context and a predicted id)");
+        }
+        return new LocateExample(r.id(), Arrays.copyOf(ids, ids.length - 1), ids[ids.length - 1]);
+    }
+
+    /** The stripped answer of a record that can be located, or {@link IllegalArgumentException} saying why not. */
+    private static String checkedTruth(ChatRecord r) {
         if (!r.last().role().equals("assistant")) {
             throw new IllegalArgumentException("record " + r.id() + ": the last message must be the assistant's answer, found role '"
                     + r.last().role() + "'");
@@ -63,12 +74,31 @@ public record LocateExample(String id, int[] contextIds, int targetId) {
             throw new IllegalArgumentException("record " + r.id() + ": the answer is empty after stripping trailing . \" ) , ] "
                     + "spaces and newlines; nothing to attribute");
         }
-        int[] ids = tokenizer.encode(ChatFormat.userPrompt(r.messages()) + truth);
-        if (ids.length < 2) {
-            throw new IllegalArgumentException("record " + r.id() + ": prompt + answer tokenizes to " + ids.length
-                    + " id(s), need at least 2 (a context and a predicted id)");
+        return truth;
+    }
+
+    /**
+     * Checks, without a tokenizer, that every record of a data file can become a locate example (answers not
+     * empty after stripping; locate records rather than training records), naming the file and line.
+     * Callers run it before loading a tokenizer so that a bad file fails fast.
+     */
+    public static void checkDataFile(DataFile data) throws FormatException {
+        if (data.isChat()) {
+            for (ChatRecord r : data.chat()) {
+                try {
+                    checkedTruth(r);
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(data.path(), "line " + r.line() + ": " + e.getMessage());
+                }
+            }
+        } else {
+            for (TokenRecord r : data.tokens()) {
+                if (!r.isLocate()) {
+                    throw new FormatException(data.path(), "line " + r.line() + ": a training record (input_ids + labels), "
+                            + "expected locate records with 'context_ids' + 'target_id' (or chat records)");
+                }
+            }
         }
-        return new LocateExample(r.id(), Arrays.copyOf(ids, ids.length - 1), ids[ids.length - 1]);
     }
 
     /** A pre-tokenized locate record ({@code context_ids} + {@code target_id}). */
@@ -85,6 +115,7 @@ public record LocateExample(String id, int[] contextIds, int targetId) {
      * hold locate records. Errors name the file and line.
      */
     public static List<LocateExample> fromDataFile(DataFile data, Tokenizer tokenizer) throws FormatException {
+        checkDataFile(data);
         List<LocateExample> out = new ArrayList<>();
         if (data.isChat()) {
             if (tokenizer == null) {
@@ -99,10 +130,6 @@ public record LocateExample(String id, int[] contextIds, int targetId) {
             }
         } else {
             for (TokenRecord r : data.tokens()) {
-                if (!r.isLocate()) {
-                    throw new FormatException(data.path(), "line " + r.line() + ": a training record (input_ids + labels), "
-                            + "expected locate records with 'context_ids' + 'target_id' (or chat records)");
-                }
                 out.add(fromTokens(r));
             }
         }
