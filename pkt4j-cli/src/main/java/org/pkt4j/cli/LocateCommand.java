@@ -60,7 +60,7 @@ final class LocateCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "N", description = "layers to keep (default: the target's layer count, or this model's)")
     Integer layers;
 
-    @Option(names = "--target", paramLabel = "TARGET", description = "size the selection for a transfer into this model (its layer count, f and d); only its config is read")
+    @Option(names = "--target", paramLabel = "TARGET", description = "size the selection for a transfer into this model (its layer count, f and d); its weights are not read")
     Path target;
 
     @Option(names = "--compat", paramLabel = "MODE", defaultValue = "reference", description = "readout scale: reference (default) or exact-rmsnorm")

@@ -105,7 +105,11 @@ class LocateExampleTest {
                 + "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"...\"}]}\n");
         fe = assertThrows(FormatException.class, () -> LocateExample.fromDataFile(DataFile.read(chat), CHARS));
         assertTrue(fe.getMessage().contains("chat.jsonl: line 2:") && fe.getMessage().contains("empty"), fe.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LocateExample.fromDataFile(DataFile.read(chat), null));
+        Path good = dir.resolve("good.jsonl");
+        Files.writeString(good, "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"AB.\"}]}\n");
+        assertThrows(IllegalArgumentException.class, () -> LocateExample.fromDataFile(DataFile.read(good), null));
+        LocateExample e = LocateExample.fromDataFile(DataFile.read(good), CHARS).getFirst();
+        assertEquals('B', e.targetId());
     }
 
     @Test
