@@ -57,8 +57,4 @@ public record ExampleTrace(float[][] x, float[][] r, float[][] h, float[][] c, f
         forward.forward(contextIds, new KvCache(c, contextIds.length), Adapters.NONE, observer, null, new int[0]);
         return out;
     }
-
-    public int layers() {
-        return x.length;
-    }
 }

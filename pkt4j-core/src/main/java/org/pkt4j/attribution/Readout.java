@@ -1,10 +1,7 @@
 package org.pkt4j.attribution;
 
 import org.pkt4j.llama.Llama;
-import org.pkt4j.tensor.ExecutionContext;
 import org.pkt4j.tensor.Tensor;
-import org.pkt4j.tensor.kernel.MatMul;
-import org.pkt4j.tensor.kernel.Ops;
 
 /**
  * The attribution readout {@code R(v) = log_softmax(W_lm (g ⊙ v)·s)[y]} (PKT-SPEC §2): the final norm's
@@ -75,14 +72,5 @@ public final class Readout {
         for (int i = 0; i < g.length; i++) {
             out[off + i] = g[i] * v[i] * s;
         }
-    }
-
-    /** R(v) for one vector, the plain way (one LM-head product): log_softmax(W_lm (g ⊙ v)·s)[y]. */
-    public double logProb(ExecutionContext ctx, float[] v, double scale, int y) {
-        float[] in = new float[g.length];
-        headInput(v, (float) scale, in, 0);
-        float[] logits = new float[lmHead.rows()];
-        MatMul.linear(ctx, in, 0, 1, g.length, lmHead, logits, 0, false);
-        return logits[y] - Ops.logSumExp(logits, 0, logits.length);
     }
 }
