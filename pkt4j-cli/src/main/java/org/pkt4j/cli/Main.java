@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ConvertCommand.class,
             TokenizeCommand.class,
+            LocateCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })
