@@ -90,9 +90,25 @@ public final class Lora implements TrainableModel {
     }
 
     private void checkRank(String path, int rows, int cols) {
+        checkRank(config, path, rows, cols);
+    }
+
+    private static void checkRank(LoraConfig config, String path, int rows, int cols) {
         if (config.rank() > Math.min(rows, cols)) {
             throw new IllegalArgumentException("LoRA rank " + config.rank() + " exceeds min(out, in) = " + Math.min(rows, cols)
                     + " of " + path + " [" + rows + ", " + cols + "]");
+        }
+    }
+
+    /** Checks that {@code config} fits {@code model} (every targeted matrix has rank room), without allocating. */
+    public static void validate(Llama model, LoraConfig config) {
+        for (Module m : config.targets()) {
+            if (m == Module.EMBED) {
+                checkRank(config, m.path(0), model.config().vocabSize(), model.config().hiddenSize());
+            } else {
+                Tensor w = model.weight(0, m);
+                checkRank(config, m.path(0), w.rows(), w.cols());
+            }
         }
     }
 
