@@ -93,7 +93,7 @@ public final class LlamaBackward {
         }
         float[] logits = forward.forward(ids, adapters, store, rows);
         // the loss writes ∂loss/∂logits over the logits themselves (row by row, after reading each row)
-        double loss = CausalLmLoss.lossOnRows(logits, rows, labels, c.vocabSize(), logits, gradScale);
+        double loss = CausalLmLoss.lossOnRows(ctx, logits, rows, labels, c.vocabSize(), logits, gradScale);
         if (Double.isFinite(loss)) {
             backward(rows, logits, adapters, grads);
         }

@@ -206,7 +206,8 @@ class KernelGradCheckTest {
         assertGrad("cross-entropy dlogits", dlogits,
                 GradCheck.numeric(ls -> scale * DoubleRef.crossEntropy(ls, R, vocab, targets), toDouble(logits)), BWD_REL, 0);
         float[] inPlace = logits.clone();
-        CausalLmLoss.lossOnRows(inPlace, rows, labels, vocab, inPlace, scale);
-        assertClose("in-place dlogits", inPlace, dlogits, 0, 0);
+        double threaded = CausalLmLoss.lossOnRows(TWO, inPlace, rows, labels, vocab, inPlace, scale);
+        assertClose("in-place, threaded dlogits", inPlace, dlogits, 0, 0);
+        assertClose("threaded loss", new float[] {(float) threaded}, new float[] {(float) loss}, 0, 0);
     }
 }
