@@ -26,8 +26,16 @@ public final class ModelExport {
     public static void write(Llama base, Map<String, float[]> replaced, Path dest, boolean force) throws IOException {
         Checkpoint ck = base.checkpoint();
         if (ck == null) {
-            throw new IllegalArgumentException("the base model was built in memory: there is no checkpoint layout to write it in");
+            throw new IllegalArgumentException("the base model was built in memory: pass the checkpoint whose layout to write");
         }
+        write(ck, replaced, dest, force);
+    }
+
+    /**
+     * Writes {@code template}'s tensors with {@code replaced} ones substituted (e.g. a model built in memory
+     * from modified weights, merged with its adapters, written in the original checkpoint's layout).
+     */
+    public static void write(Checkpoint ck, Map<String, float[]> replaced, Path dest, boolean force) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : ck.tensors().entrySet()) {
             float[] v = replaced.get(e.getKey());
