@@ -28,7 +28,7 @@ public final class LoraLinear implements LinearAdapter {
     private final Tensor aView;
     private final Tensor bView;
     private SplittableRandom rng = new SplittableRandom(0);
-    private boolean training = true;
+    private boolean training;
     private float[] mask = new float[0];
     private int maskRows = -1;
     private float[] xa = new float[0];
@@ -106,7 +106,7 @@ public final class LoraLinear implements LinearAdapter {
         return gradB;
     }
 
-    /** Dropout draws masks only while training. */
+    /** Dropout draws masks only while training; adapters start in evaluation mode (the Trainer switches). */
     public void setTraining(boolean training) {
         this.training = training;
     }

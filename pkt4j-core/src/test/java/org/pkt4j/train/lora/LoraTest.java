@@ -71,6 +71,7 @@ class LoraTest {
         double s = 2.0 / r;
         float[] a = randomFloats(rng, r * in, 1), b = randomFloats(rng, out * r, 1);
         LoraLinear lora = new LoraLinear("m", in, out, r, s, dropout, a, b);
+        lora.setTraining(true);
         lora.reseed(99);
         float[] x = randomFloats(rng, rows * in, 1);
         double[] dout = toDouble(randomFloats(rng, rows * out, 1));
