@@ -11,7 +11,9 @@ import org.pkt4j.io.safetensors.SafetensorsWriter;
 import org.pkt4j.llama.Activations;
 import org.pkt4j.llama.Adapters;
 import org.pkt4j.llama.ForwardTrace;
+import org.pkt4j.llama.Gradients;
 import org.pkt4j.llama.Llama;
+import org.pkt4j.llama.LlamaBackward;
 import org.pkt4j.llama.LlamaConfig;
 import org.pkt4j.llama.LlamaForward;
 import org.pkt4j.tensor.Tensor;
@@ -22,7 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "forward", mixinStandardHelpOptions = true,
-        description = "Run the model on token ids and write logits (and optionally hidden states and loss) to safetensors.")
+        description = "Run the model on token ids and write logits (and optionally hidden states, loss and gradients) to safetensors.")
 final class ForwardCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model directory, or llama2.c .bin checkpoint")
@@ -40,6 +42,9 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "L", converter = Ids.Parser.class, description = "labels (-100 = ignored) to compute the causal-LM loss")
     Ids labelsOption;
 
+    @Option(names = "--grad", description = "with --labels: also write grad.<tensor name> = d loss / d weight for every weight (F32)")
+    boolean grad;
+
     @Option(names = "--force", description = "overwrite --out if it exists")
     boolean force;
 
@@ -54,14 +59,19 @@ final class ForwardCommand implements Callable<Integer> {
         if (labels != null && labels.length != ids.length) {
             throw new UsageException("--labels: expected " + ids.length + " labels (one per id), got " + labels.length);
         }
+        if (grad && labels == null) {
+            throw new UsageException("--grad needs --labels (the gradient is that of the causal-LM loss)");
+        }
         Llama m = ModelFiles.open(model);
         LlamaConfig c = m.config();
         idsOption.checkVocabulary("--ids", c.vocabSize(), false);
         if (labelsOption != null) {
             labelsOption.checkVocabulary("--labels", c.vocabSize(), true);
         }
-        Activations store = new Activations(c, ids);
-        float[] logits = new LlamaForward(m, threads.context()).forward(ids, store.cache, Adapters.NONE, ForwardTrace.NONE, store, null);
+        LlamaBackward backward = grad ? new LlamaBackward(new LlamaForward(m, threads.context()), ids.length) : null;
+        Activations store = grad ? backward.activations() : new Activations(c, ids);
+        LlamaForward forward = grad ? backward.forward() : new LlamaForward(m, threads.context());
+        float[] logits = forward.forward(ids, store.cache, Adapters.NONE, ForwardTrace.NONE, store, null);
         List<Tensor> outs = new ArrayList<>();
         outs.add(Tensor.ofFloats("logits", logits, ids.length, c.vocabSize()));
         if (hidden) {
@@ -75,6 +85,21 @@ final class ForwardCommand implements Callable<Integer> {
         }
         if (labels != null) {
             outs.add(Tensor.ofFloats("loss", new float[] {(float) CausalLmLoss.loss(logits, labels, c.vocabSize())}));
+        }
+        if (grad) {
+            int[] rows = CausalLmLoss.scoredRows(labels);
+            if (rows.length == 0) {
+                throw new UsageException("--labels: no label is scored (every target is -100), so there is no gradient");
+            }
+            int v = c.vocabSize();
+            float[] dlogits = new float[rows.length * v];
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(logits, rows[i] * v, dlogits, i * v, v);
+            }
+            CausalLmLoss.lossOnRows(dlogits, rows, labels, v, dlogits, 1.0);
+            Gradients grads = Gradients.all(m);
+            backward.backward(rows, dlogits, Adapters.NONE, grads);
+            outs.addAll(grads.tensors(m, "grad.").values());
         }
         SafetensorsWriter.write(out, outs, Map.of("format", "pt", "producer", "pkt4j forward"));
         return ExitCodes.OK;

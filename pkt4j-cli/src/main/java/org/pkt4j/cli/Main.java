@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             TokenizeCommand.class,
             LocateCommand.class,
+            FinetuneCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })

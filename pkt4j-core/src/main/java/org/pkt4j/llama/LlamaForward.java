@@ -3,6 +3,7 @@ package org.pkt4j.llama;
 import java.util.Arrays;
 import org.pkt4j.tensor.ExecutionContext;
 import org.pkt4j.tensor.Tensor;
+import org.pkt4j.tensor.kernel.Attention;
 import org.pkt4j.tensor.kernel.MatMul;
 import org.pkt4j.tensor.kernel.Ops;
 
@@ -17,12 +18,14 @@ public final class LlamaForward {
     private final LlamaConfig c;
     private final ExecutionContext ctx;
     private final Rope rope;
+    private final Attention.Shape shape;
 
     public LlamaForward(Llama model, ExecutionContext ctx) {
         this.model = model;
         this.c = model.config();
         this.ctx = ctx;
         this.rope = new Rope(c.headDim(), c.rope());
+        this.shape = new Attention.Shape(c.numHeads(), c.numKvHeads(), c.headDim(), c.slidingWindow());
     }
 
     public Llama model() {
@@ -37,9 +40,19 @@ public final class LlamaForward {
         return rope;
     }
 
+    /** The attention shape (heads, kv heads, head dim, sliding window) of this model. */
+    public Attention.Shape attentionShape() {
+        return shape;
+    }
+
     /** Logits [T, V] of a whole sequence from position 0. */
     public float[] logits(int[] ids) {
         return forward(ids, new KvCache(c, ids.length), Adapters.NONE, ForwardTrace.NONE, null, null);
+    }
+
+    /** Runs a whole sequence from position 0, saving its activations into {@code store} (see the full overload). */
+    public float[] forward(int[] ids, Adapters adapters, Activations store, int[] logitRows) {
+        return forward(ids, store.cache, adapters, ForwardTrace.NONE, store, logitRows);
     }
 
     /**
@@ -47,12 +60,19 @@ public final class LlamaForward {
      *
      * @param adapters  additions to linear outputs (deltas, LoRA); {@link Adapters#NONE} for the plain model
      * @param trace     observer of chosen positions; {@link ForwardTrace#NONE} for none
-     * @param store     activations to save for the backward pass (requires an empty cache), or null
+     * @param store     activations to save for the backward pass, or null; {@code cache} must then be the
+     *                  store's own cache, which this call empties first (the sequence starts at position 0)
      * @param logitRows rows (indices into ids) whose logits to compute, or null for all
      * @return logits [rows, V], row-major
      */
     public float[] forward(int[] ids, KvCache cache, Adapters adapters, ForwardTrace trace, Activations store, int[] logitRows) {
         final int T = ids.length;
+        if (store != null) {
+            if (store.cache != cache) {
+                throw new IllegalArgumentException("a forward that saves activations must use the store's own cache");
+            }
+            store.begin(ids);
+        }
         final int pos0 = cache.length();
         final int d = c.hiddenSize(), f = c.intermediateSize(), qd = c.qDim(), kvd = c.kvDim();
         final int H = c.numHeads(), KV = c.numKvHeads();
@@ -63,17 +83,11 @@ public final class LlamaForward {
         if (pos0 + T > cache.capacity()) {
             throw new IllegalArgumentException("sequence of " + (pos0 + T) + " positions exceeds the cache capacity " + cache.capacity());
         }
-        if (store != null && (pos0 != 0 || store.cache != cache || store.tokens != T)) {
-            throw new IllegalArgumentException("an activation store needs its own empty cache and the same " + store.tokens + " tokens");
-        }
         int[] traced = trace.positions();
 
         // x: the residual stream [T, d], starting as the token embeddings
         float[] x = new float[T * d];
-        Tensor embed = model.embed();
-        for (int t = 0; t < T; t++) {
-            MatMul.loadRow(embed.data(), embed.dtype(), (long) ids[t] * d, d, x, t * d);
-        }
+        Ops.embedding(model.embed(), ids, x);
         for (EmbeddingAdapter a : adapters.embedding()) {
             a.forward(ids, x);
         }
@@ -100,8 +114,17 @@ public final class LlamaForward {
             System.arraycopy(s.v, 0, cache.values(l), pos0 * kvd, T * kvd);
             // causal (GQA) attention of each new position over keys [0, pos]
             float[] att = store != null ? store.attn[l] : s.attn;
-            float[][][] tracedWeights = new float[traced.length][][];
-            attention(l, q, cache, pos0, T, att, store != null ? store.probs[l] : null, traced, tracedWeights);
+            float[][][] tracedWeights = new float[traced.length][H][];
+            Attention.forward(ctx, q, cache.keys(l), cache.values(l), pos0, T, shape, att,
+                    store != null ? store.probs[l] : null, traced.length == 0 ? null : (t, h, p, j0, n) -> {
+                        for (int i = 0; i < traced.length; i++) {
+                            if (traced[i] == t) {
+                                float[] row = new float[pos0 + t + 1];
+                                System.arraycopy(p, j0, row, j0, n);
+                                tracedWeights[i][h] = row;
+                            }
+                        }
+                    });
             // a = attn · W_oᵀ; r = x + a
             project(l, Module.O, w, att, T, s.a, adapters);
             Ops.add(x, s.a, T * d);
@@ -162,50 +185,6 @@ public final class LlamaForward {
             Ops.addBias(y, rows, w.bias(m));
         }
         adapters.forward(ctx, l, m, x, rows, y);
-    }
-
-    /**
-     * out[t, h] = Σ_j p_h(t -> j) v_g(j), p = softmax_j(q_h(t) · k_g(j) / sqrt(hd)) over the causal (and
-     * sliding-window) keys; g = h / groupSize. Saves p into {@code probs} [H, T, T] when non-null.
-     */
-    private void attention(int l, float[] q, KvCache cache, int pos0, int T, float[] out, float[] probs,
-                           int[] traced, float[][][] tracedWeights) {
-        final int H = c.numHeads(), hd = c.headDim(), kvd = c.kvDim(), group = c.groupSize();
-        final int window = c.slidingWindow();
-        final float scale = (float) (1.0 / Math.sqrt(hd));
-        final float[] keys = cache.keys(l), vals = cache.values(l);
-        for (int i = 0; i < traced.length; i++) {
-            tracedWeights[i] = new float[H][];
-        }
-        ctx.parallelFor(T * H, Math.max(1, 4096 / Math.max(1, (pos0 + T) * hd)), (from, to) -> {
-            float[] p = new float[pos0 + T];
-            for (int th = from; th < to; th++) {
-                int t = th / H, h = th % H, g = h / group;
-                int pos = pos0 + t;
-                int j0 = window > 0 ? Math.max(0, pos - window + 1) : 0;
-                int qo = t * H * hd + h * hd;
-                for (int j = j0; j <= pos; j++) {
-                    p[j] = MatMul.dotArray(q, qo, keys, j * kvd + g * hd, hd) * scale;
-                }
-                Ops.softmax(p, j0, pos - j0 + 1);
-                Arrays.fill(out, qo, qo + hd, 0f);
-                for (int j = j0; j <= pos; j++) {
-                    MatMul.axpy(p[j], vals, j * kvd + g * hd, out, qo, hd);
-                }
-                if (probs != null) {
-                    int po = (h * T + t) * T;
-                    Arrays.fill(probs, po, po + T, 0f);
-                    System.arraycopy(p, j0, probs, po + j0, pos - j0 + 1);
-                }
-                for (int i = 0; i < traced.length; i++) {
-                    if (traced[i] == t) {
-                        float[] row = new float[pos + 1];
-                        System.arraycopy(p, j0, row, j0, pos - j0 + 1);
-                        tracedWeights[i][h] = row;
-                    }
-                }
-            }
-        });
     }
 
     private void checkIds(int[] ids) {

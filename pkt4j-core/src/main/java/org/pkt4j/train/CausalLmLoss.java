@@ -1,6 +1,6 @@
 package org.pkt4j.train;
 
-import org.pkt4j.tensor.kernel.Ops;
+import org.pkt4j.tensor.ExecutionContext;
 
 /**
  * Hugging Face's causal-LM loss: {@code logits[t]} is scored against {@code labels[t + 1]}; labels equal
@@ -33,31 +33,66 @@ public final class CausalLmLoss {
     /**
      * The loss over logits of the scored rows only ({@code logits[i]} belongs to row {@code rows[i]}, as
      * computed with {@code logitRows = scoredRows(labels)}). When {@code dlogits} is non-null it receives
-     * ∂loss/∂logits for those rows, scaled by {@code gradScale} (1 for the mean loss).
+     * ∂loss/∂logits for those rows, scaled by {@code gradScale} (1 for the mean loss); it may be the logits
+     * array itself (each row is read before it is overwritten).
      *
      * @return the mean cross-entropy, NaN when no label is scored
      */
     public static double lossOnRows(float[] logits, int[] rows, int[] labels, int vocab, float[] dlogits, double gradScale) {
+        return lossOnRows(ExecutionContext.singleThreaded(), logits, rows, labels, vocab, dlogits, gradScale);
+    }
+
+    /**
+     * {@link #lossOnRows(float[], int[], int[], int, float[], double)} with rows spread over the context's
+     * threads: per row, one pass of exp(x − max) (kept as the unnormalised softmax when dlogits is wanted),
+     * then {@code loss = max + log Σ − x_y} and {@code dlogits = s·(softmax − onehot(y))/n}.
+     */
+    public static double lossOnRows(ExecutionContext ctx, float[] logits, int[] rows, int[] labels, int vocab, float[] dlogits,
+                                    double gradScale) {
         int n = rows.length;
         if (n == 0) {
             return Double.NaN;
         }
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            int y = labels[rows[i] + 1];
+        for (int row : rows) {
+            int y = labels[row + 1];
             if (y < 0 || y >= vocab) {
-                throw new IllegalArgumentException("label " + y + " at position " + (rows[i] + 1) + " is outside the vocabulary [0, " + vocab + ")");
+                throw new IllegalArgumentException("label " + y + " at position " + (row + 1) + " is outside the vocabulary [0, " + vocab + ")");
             }
-            int o = i * vocab;
-            double lse = Ops.logSumExp(logits, o, vocab);
-            total += lse - logits[o + y];
-            if (dlogits != null) {
-                double s = gradScale / n;
+        }
+        double[] rowLoss = new double[n];
+        double s = gradScale / n;
+        ctx.parallelFor(n, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int y = labels[rows[i] + 1];
+                int o = i * vocab;
+                float max = Float.NEGATIVE_INFINITY;
                 for (int v = 0; v < vocab; v++) {
-                    dlogits[o + v] = (float) (Math.exp(logits[o + v] - lse) * s);
+                    max = Math.max(max, logits[o + v]);
                 }
-                dlogits[o + y] -= (float) s;
+                float target = logits[o + y];
+                double sum = 0;
+                if (dlogits != null) {
+                    for (int v = 0; v < vocab; v++) {
+                        float e = (float) Math.exp(logits[o + v] - max);
+                        dlogits[o + v] = e;
+                        sum += e;
+                    }
+                    float scale = (float) (s / sum);
+                    for (int v = 0; v < vocab; v++) {
+                        dlogits[o + v] *= scale;
+                    }
+                    dlogits[o + y] -= (float) s;
+                } else {
+                    for (int v = 0; v < vocab; v++) {
+                        sum += Math.exp(logits[o + v] - max);
+                    }
+                }
+                rowLoss[i] = max + Math.log(sum) - target;
             }
+        });
+        double total = 0;
+        for (double l : rowLoss) {
+            total += l;
         }
         return total / n;
     }
