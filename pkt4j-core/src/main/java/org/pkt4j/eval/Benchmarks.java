@@ -100,21 +100,12 @@ public final class Benchmarks {
                 }
                 List<EvalExample> out = new ArrayList<>();
                 for (ChatRecord r : records) {
-                    checkReply(source, r);
-                    Optional<BigDecimal> n = Answers.statedAnswer(r.last().content());
-                    if (n.isEmpty()) {
-                        throw new FormatException(source, "line " + r.line() + ": the assistant reply states no final number "
-                                + "(expected '... So the answer is N.')");
-                    }
-                    String prompt = ChatFormat.userPrompt(r.messages()) + task.replyPrefix();
-                    out.add(new EvalExample(r.id(), subjectOf(r, task), r.line(), prompt, task.replyPrefix(), Answers.format(n.get()), null));
+                    out.add(numberExample(task, r, source));
                 }
                 yield out;
             }
             case CHOICE -> MultipleChoice.fromChat(task, records, source, shots);
-            case CODE -> throw new FormatException(source, "line " + records.getFirst().line() + ": chat records carry no tests; --task "
-                    + task.cliName() + " reads " + (task == Task.HUMANEVAL ? "HumanEval.jsonl {task_id, prompt, entry_point, test}"
-                    : "mbpp.jsonl {task_id, text, code, test_list} or sanitized-mbpp.json"));
+            case CODE -> throw noTests(task, source, records.getFirst().line());
         };
     }
 
@@ -177,56 +168,73 @@ public final class Benchmarks {
     }
 
     private static Data numberTask(Task task, Path file) throws IOException {
-        List<JsonLine> lines = jsonLines(file);
-        if (lines.getFirst().node().has("messages")) {
-            return new Data(task, file, fromChat(task, ChatJsonl.read(file), file, 0), List.of("chat records; expected number from 'the answer is N'"));
-        }
         List<EvalExample> out = new ArrayList<>();
-        int index = 0;
-        for (JsonLine l : lines) {
-            String question = text(file, l, "question", "a GSM8K record {question, answer} (or a chat record with 'messages')");
-            String answer = text(file, l, "answer", "a GSM8K record {question, answer} (or a chat record with 'messages')");
+        Boolean[] chat = {null};
+        String shape = "a GSM8K record {question, answer} (or a chat record with 'messages')";
+        eachLine(file, (line, text) -> {
+            JsonNode n = object(file, line, text);
+            if (chat[0] == null) {
+                chat[0] = n.has("messages");
+            }
+            if (chat[0]) {
+                out.add(numberExample(task, chatRecord(file, line, text, n), file));
+                return;
+            }
+            JsonLine l = new JsonLine(line, n);
+            String question = text(file, l, "question", shape);
+            String answer = text(file, l, "answer", shape);
             Optional<BigDecimal> target = Answers.gsm8kTarget(answer);
             if (target.isEmpty()) {
-                throw new FormatException(file, "line " + l.line() + ": 'answer' has no final '#### <number>' line");
+                throw new FormatException(file, "line " + line + ": 'answer' has no final '#### <number>' line");
             }
             String prompt = userTurn(NUMBER_USER + question) + task.replyPrefix();
-            out.add(new EvalExample(task.cliName() + "/" + index++, task.cliName(), l.line(), prompt, task.replyPrefix(),
+            out.add(new EvalExample(task.cliName() + "/" + out.size(), task.cliName(), line, prompt, task.replyPrefix(),
                     Answers.format(target.get()), null));
+        });
+        return new Data(task, file, out, List.of(chat[0] ? "chat records; expected number from 'the answer is N'"
+                : "native GSM8K records; expected number after '####'"));
+    }
+
+    private static EvalExample numberExample(Task task, ChatRecord r, Path source) throws FormatException {
+        checkReply(source, r);
+        Optional<BigDecimal> n = Answers.statedAnswer(r.last().content());
+        if (n.isEmpty()) {
+            throw new FormatException(source, "line " + r.line() + ": the assistant reply states no final number "
+                    + "(expected '... So the answer is N.')");
         }
-        return new Data(task, file, out, List.of("native GSM8K records; expected number after '####'"));
+        String prompt = ChatFormat.userPrompt(r.messages()) + task.replyPrefix();
+        return new EvalExample(r.id(), subjectOf(r, task), r.line(), prompt, task.replyPrefix(), Answers.format(n.get()), null);
     }
 
     private static Data humanEval(Path file) throws IOException {
-        List<JsonLine> lines = jsonLines(file);
-        if (lines.getFirst().node().has("messages")) {
-            fromChat(Task.HUMANEVAL, ChatJsonl.read(file), file, 0);
-        }
         String shape = "a HumanEval record {task_id, prompt, entry_point, test}";
         List<EvalExample> out = new ArrayList<>();
-        for (JsonLine l : lines) {
+        eachLine(file, (line, text) -> {
+            JsonLine l = new JsonLine(line, object(file, line, text));
+            if (l.node().has("messages")) {
+                throw noTests(Task.HUMANEVAL, file, line);
+            }
             String id = text(file, l, "task_id", shape);
             String prompt = text(file, l, "prompt", shape);
             String entry = text(file, l, "entry_point", shape);
             String test = text(file, l, "test", shape);
             String full = userTurn(CODE_USER + prompt) + Answers.CODE_REPLY_PREFIX;
-            out.add(new EvalExample(id, "humaneval", l.line(), full, Answers.CODE_REPLY_PREFIX, null, CodeCheck.humanEval(prompt, entry, test)));
-        }
+            out.add(new EvalExample(id, "humaneval", line, full, Answers.CODE_REPLY_PREFIX, null, CodeCheck.humanEval(prompt, entry, test)));
+        });
         return new Data(Task.HUMANEVAL, file, out, List.of());
     }
 
     private static Data mbpp(Path file) throws IOException {
         boolean array = file.getFileName().toString().endsWith(".json");
-        List<JsonLine> lines = array ? jsonArray(file) : jsonLines(file);
-        if (!array && lines.getFirst().node().has("messages")) {
-            fromChat(Task.MBPP, ChatJsonl.read(file), file, 0);
-        }
         String shape = array ? "a sanitized MBPP record {task_id, prompt, code, test_list, test_imports}"
                 : "an MBPP record {task_id, text, code, test_list, test_setup_code}";
         List<EvalExample> all = new ArrayList<>();
         List<Integer> taskIds = new ArrayList<>();
-        for (JsonLine l : lines) {
+        RecordVisitor visit = l -> {
             JsonNode n = l.node();
+            if (n.has("messages")) {
+                throw noTests(Task.MBPP, file, l.line());
+            }
             if (!n.path("task_id").isIntegralNumber()) {
                 throw new FormatException(file, "line " + l.line() + ": expected " + shape + " with an integer 'task_id'; found keys " + keys(n));
             }
@@ -245,6 +253,11 @@ public final class Benchmarks {
             all.add(new EvalExample("mbpp/" + taskId, "mbpp", l.line(), prompt, Answers.CODE_REPLY_PREFIX, null,
                     CodeCheck.mbpp(entry, asserts, setup)));
             taskIds.add(taskId);
+        };
+        if (array) {
+            eachArrayElement(file, visit);
+        } else {
+            eachLine(file, (line, text) -> visit.visit(new JsonLine(line, object(file, line, text))));
         }
         List<EvalExample> test = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
@@ -257,6 +270,12 @@ public final class Benchmarks {
         }
         return new Data(Task.MBPP, file, test, List.of("MBPP test split: the " + test.size() + " of " + all.size()
                 + " records with task_id " + MBPP_TEST_FIRST + "-" + MBPP_TEST_LAST));
+    }
+
+    private static FormatException noTests(Task task, Path file, int line) {
+        return new FormatException(file, "line " + line + ": chat records carry no tests; --task " + task.cliName() + " reads "
+                + (task == Task.HUMANEVAL ? "HumanEval.jsonl {task_id, prompt, entry_point, test}"
+                : "mbpp.jsonl {task_id, text, code, test_list} or sanitized-mbpp.json"));
     }
 
     /** The split's MBPP signature: the first "def "/"class " line, cut before the colon that ends it. */
@@ -306,38 +325,65 @@ public final class Benchmarks {
     record JsonLine(int line, JsonNode node) {
     }
 
-    /** Non-blank lines of a JSONL file (split on \n only), each parsed as a JSON object. */
-    static List<JsonLine> jsonLines(Path file) throws IOException {
+    /** Receives the non-blank lines of a JSONL file, in order. */
+    @FunctionalInterface
+    interface LineVisitor {
+        void visit(int line, String text) throws IOException;
+    }
+
+    /** Receives the records of a JSON array file, in order. */
+    @FunctionalInterface
+    interface RecordVisitor {
+        void visit(JsonLine record) throws IOException;
+    }
+
+    /**
+     * Hands each non-blank line (split on \n only, a trailing \r dropped) to {@code visitor} in order, so that
+     * whatever check fails first names the first offending line.
+     */
+    static void eachLine(Path file, LineVisitor visitor) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "expected a JSONL file");
         }
         String[] lines = Files.readString(file, StandardCharsets.UTF_8).split("\n", -1);
-        List<JsonLine> out = new ArrayList<>();
+        int records = 0;
         for (int i = 0; i < lines.length; i++) {
             String s = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (s.isBlank()) {
-                continue;
+            if (!s.isBlank()) {
+                records++;
+                visitor.visit(i + 1, s);
             }
-            JsonNode n;
-            try {
-                n = Json.MAPPER.readTree(s);
-            } catch (JsonProcessingException e) {
-                throw new FormatException(file, "line " + (i + 1) + ": malformed JSON: " + e.getOriginalMessage());
-            }
-            if (n == null || !n.isObject()) {
-                throw new FormatException(file, "line " + (i + 1) + ": expected a JSON object");
-            }
-            out.add(new JsonLine(i + 1, n));
         }
-        if (out.isEmpty()) {
+        if (records == 0) {
             throw new FormatException(file, "empty dataset: no records");
         }
-        return out;
     }
 
-    /** The objects of a JSON array file, each with the line it starts on. */
-    static List<JsonLine> jsonArray(Path file) throws IOException {
-        List<JsonLine> out = new ArrayList<>();
+    /** One line parsed as a JSON object. */
+    static JsonNode object(Path file, int line, String text) throws FormatException {
+        JsonNode n;
+        try {
+            n = Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new FormatException(file, "line " + line + ": malformed JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new FormatException(file, "line " + line + ": expected a JSON object");
+        }
+        return n;
+    }
+
+    /** A chat record from a line of a chat file; a non-chat record there is an error naming the line. */
+    static ChatRecord chatRecord(Path file, int line, String text, JsonNode n) throws FormatException {
+        if (!n.has("messages")) {
+            throw new FormatException(file, "line " + line + ": a record without 'messages' in a file of chat records; found keys " + keys(n));
+        }
+        return ChatJsonl.parse(file, line, text);
+    }
+
+    /** Hands the objects of a JSON array file to {@code visitor} in order, each with the line it starts on. */
+    static void eachArrayElement(Path file, RecordVisitor visitor) throws IOException {
+        int records = 0;
         try (JsonParser p = Json.MAPPER.getFactory().createParser(file.toFile())) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new FormatException(file, "line " + p.currentLocation().getLineNr() + ": expected a JSON array of records");
@@ -348,16 +394,16 @@ public final class Benchmarks {
                 if (n == null || !n.isObject()) {
                     throw new FormatException(file, "line " + line + ": expected a JSON object");
                 }
-                out.add(new JsonLine(line, n));
+                records++;
+                visitor.visit(new JsonLine(line, n));
             }
         } catch (JsonProcessingException e) {
             throw new FormatException(file, "line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
                     + ": malformed JSON: " + e.getOriginalMessage());
         }
-        if (out.isEmpty()) {
+        if (records == 0) {
             throw new FormatException(file, "empty dataset: no records");
         }
-        return out;
     }
 
     static String text(Path file, JsonLine l, String key, String shape) throws FormatException {

@@ -200,7 +200,8 @@ public final class Evaluator {
                 } catch (IOException io) {
                     throw new UncheckedIOException(io);
                 }
-                String err = e.passed() ? null : tail(e.stderr().isBlank() ? e.stdout() : e.stderr());
+                String err = e.passed() ? null : !e.stderr().isBlank() ? tail(e.stderr()) : !e.stdout().isBlank() ? tail(e.stdout())
+                        : "exit status " + e.exitCode() + " after " + String.format("%.1f s", e.seconds()) + ", no output";
                 yield new ExampleRecord(ex.id(), ex.subject(), ex.line(), ex.prompt(), g.text(), code, null, e.passed(),
                         e.status().name(), err, null, p.prompt().length, g.tokens(), g.stop(), p.truncated());
             }

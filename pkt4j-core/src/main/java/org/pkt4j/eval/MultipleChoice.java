@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.pkt4j.data.ChatJsonl;
 import org.pkt4j.data.ChatRecord;
 import org.pkt4j.io.FormatException;
 
@@ -48,8 +47,10 @@ final class MultipleChoice {
 
     static Benchmarks.Data load(Task task, Path data, int shots) throws IOException {
         if (!Files.isDirectory(data) && !data.getFileName().toString().endsWith(".csv")) {
-            List<ChatRecord> records = ChatJsonl.read(data);
-            return new Benchmarks.Data(task, data, fromChat(task, records, data, shots), shots == 0 ? List.of()
+            List<Question> qs = new ArrayList<>();
+            Benchmarks.eachLine(data, (line, text) ->
+                    qs.add(question(task, Benchmarks.chatRecord(data, line, text, Benchmarks.object(data, line, text)), data)));
+            return new Benchmarks.Data(task, data, withShots(task, qs, shots, data), shots == 0 ? List.of()
                     : List.of("shots: the first " + shots + " questions of the same category in the file, skipping the question asked"));
         }
         List<Path> files = new ArrayList<>();
@@ -97,20 +98,30 @@ final class MultipleChoice {
     static List<EvalExample> fromChat(Task task, List<ChatRecord> records, Path source, int shots) throws FormatException {
         List<Question> qs = new ArrayList<>();
         for (ChatRecord r : records) {
-            Benchmarks.checkReply(source, r);
-            String user = r.messages().get(r.messages().size() - 2).content().strip();
-            if (!user.endsWith("Answer:")) {
-                throw new FormatException(source, "line " + r.line() + ": the user message must end with 'Answer:' (the mmlu split's layout)");
-            }
-            Optional<Character> letter = Answers.letter(r.last().content());
-            if (letter.isEmpty()) {
-                throw new FormatException(source, "line " + r.line() + ": the assistant reply states no answer letter A-D (expected 'The answer is: X')");
-            }
-            int cut = user.indexOf("\n\n");
-            String header = cut < 0 ? "" : user.substring(0, cut);
-            String body = cut < 0 ? user : user.substring(cut + 2);
-            qs.add(new Question(r.id(), Benchmarks.subjectOf(r, task), r.line(), header, body, letter.get()));
+            qs.add(question(task, r, source));
         }
+        return withShots(task, qs, shots, source);
+    }
+
+    /** A chat record in the mmlu split's layout as a question; the header is the user turn's first paragraph. */
+    private static Question question(Task task, ChatRecord r, Path source) throws FormatException {
+        Benchmarks.checkReply(source, r);
+        String user = r.messages().get(r.messages().size() - 2).content().strip();
+        if (!user.endsWith("Answer:")) {
+            throw new FormatException(source, "line " + r.line() + ": the user message must end with 'Answer:' (the mmlu split's layout)");
+        }
+        Optional<Character> letter = Answers.letter(r.last().content());
+        if (letter.isEmpty()) {
+            throw new FormatException(source, "line " + r.line() + ": the assistant reply states no answer letter A-D (expected 'The answer is: X')");
+        }
+        int cut = user.indexOf("\n\n");
+        String header = cut < 0 ? "" : user.substring(0, cut);
+        String body = cut < 0 ? user : user.substring(cut + 2);
+        return new Question(r.id(), Benchmarks.subjectOf(r, task), r.line(), header, body, letter.get());
+    }
+
+    /** Examples with {@code shots} other questions of the same subject in front of each. */
+    private static List<EvalExample> withShots(Task task, List<Question> qs, int shots, Path source) {
         Map<String, List<Integer>> bySubject = new LinkedHashMap<>();
         for (int i = 0; i < qs.size(); i++) {
             bySubject.computeIfAbsent(qs.get(i).subject(), k -> new ArrayList<>()).add(i);

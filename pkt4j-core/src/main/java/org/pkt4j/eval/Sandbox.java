@@ -353,10 +353,13 @@ public final class Sandbox {
             }
         }
 
-        /** Waits briefly for the stream's end; a pipe still held open by an escaped process is closed. */
+        /**
+         * Waits for the stream's end (prompt once the process tree is dead: no writer is left), but closes a pipe
+         * still held open by an escaped process after ten seconds (possible only without a PID namespace).
+         */
         void finish() {
             try {
-                join(2000);
+                join(10_000);
                 if (isAlive()) {
                     in.close();
                     join(1000);

@@ -193,6 +193,13 @@ class BenchmarksTest {
         assertError(Task.GSM8K, "g2.jsonl", ok + "{\"question\": \"x\", \"answer\": \"no hashes\"}\n", "line 2: 'answer' has no final '#### <number>' line");
         assertError(Task.GSM8K, "g3.jsonl", ok + "\n" + line("c", "hi", "So the answer is 3.") , "line 3: expected a GSM8K record");
         assertError(Task.GSM8K, "g4.jsonl", line("c", "hi", "So the answer is 3.") + line("c", "hi", "no number"), "line 2: the assistant reply states no final number");
+        // the first offending line wins, whatever kind of error comes later
+        assertError(Task.GSM8K, "g5.jsonl", ok + "{\"question\": \"x\"}\n{broken\n", "line 2: expected a GSM8K record");
+        assertError(Task.ARITHMETIC, "g6.jsonl", line("c", "hi", "So the answer is 3.") + line("c", "hi", "none") + "{broken\n",
+                "line 2: the assistant reply states no final number");
+        assertError(Task.GSM8K, "g7.jsonl", line("c", "hi", "So the answer is 3.") + ok, "line 2: a record without 'messages' in a file of chat records");
+        assertError(Task.KNOWLEDGE, "k3.jsonl", line("c", "Q\nAnswer:", "The answer is: A") + line("c", "Q\nAnswer:", "none") + "{broken\n",
+                "line 2: the assistant reply states no answer letter");
         assertError(Task.HUMANEVAL, "h.jsonl", line("c", "hi", "def f(): pass"), "line 1: chat records carry no tests");
         assertError(Task.HUMANEVAL, "h2.jsonl", "{\"task_id\": \"a\", \"prompt\": \"p\", \"entry_point\": \"f\", \"test\": \"t\"}\n{\"task_id\": \"b\"}\n",
                 "line 2: expected a HumanEval record");

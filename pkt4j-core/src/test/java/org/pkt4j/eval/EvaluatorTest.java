@@ -226,7 +226,7 @@ class EvaluatorTest {
                 // eight random characters cannot pass HumanEval's tests
                 assertThat(rec.execution()).isEqualTo("FAILED");
                 assertThat(rec.correct()).isFalse();
-                assertThat(rec.error()).isNotBlank();
+                assertThat(rec.error()).as("%s", rec).isNotBlank();
             }
             assertThat(r.metric()).isEqualTo("pass@1");
             assertThat(r.accuracy()).isZero();
