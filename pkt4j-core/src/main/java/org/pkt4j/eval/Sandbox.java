@@ -289,12 +289,15 @@ public final class Sandbox {
      */
     private void killTree(Process p) {
         String kill = tools.find("kill");
-        if (!isolation.contains("--pid") && kill != null) {
+        boolean ownSession = !isolation.isEmpty() && isolation.getFirst().endsWith("/setsid");
+        if (ownSession && kill != null) {
             try {
                 new ProcessBuilder(kill, "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-            } catch (IOException | InterruptedException ignored) {
+            } catch (IOException ignored) {
                 // the sweep below still runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         for (int pass = 0; pass < 100; pass++) {
