@@ -33,7 +33,8 @@ import org.pkt4j.io.AtomicFiles;
  *     because the kernel kills a PID namespace's members when its first process dies;</li>
  * <li>as root, {@code setpriv} to {@code nobody} (65534): the process-count limit (RLIMIT_NPROC) is not
  *     enforced for root, so privileges are dropped before Python starts, and the code cannot write outside
- *     world-writable places.</li>
+ *     world-writable places; {@code --pdeathsig KILL} makes Python die with its parent even if this JVM is
+ *     killed mid-run.</li>
  * </ul>
  * Without a PID namespace the sandbox starts Python in its own session ({@code setsid}) and kills the
  * process group. Without any Python 3 the sandbox is unavailable and says why; code tasks are then skipped.
@@ -89,11 +90,12 @@ public final class Sandbox {
     private final Tools tools;
     private final String python;
     private final List<String> isolation;
-    private final boolean dropToNobody;
+    /** The setpriv command that drops to nobody before python starts, or empty. */
+    private final List<String> dropToNobody;
     private final String enforcement;
     private final String unavailable;
 
-    private Sandbox(Limits limits, Path tmpRoot, Tools tools, String python, List<String> isolation, boolean dropToNobody,
+    private Sandbox(Limits limits, Path tmpRoot, Tools tools, String python, List<String> isolation, List<String> dropToNobody,
                     String enforcement, String unavailable) {
         this.limits = limits;
         this.tmpRoot = tmpRoot;
@@ -118,39 +120,34 @@ public final class Sandbox {
         Tools tools = new Tools(searchPath);
         List<String> pythons = pythonCandidates(tools);
         if (pythons.isEmpty()) {
-            return new Sandbox(limits, tmpRoot, tools, null, List.of(), false, "none",
+            return new Sandbox(limits, tmpRoot, tools, null, List.of(), List.of(), "none",
                     "python3 not found on PATH: code tasks (humaneval, mbpp) cannot run their tests");
         }
         boolean root = "root".equals(ProcessHandle.current().info().user().orElse(""));
-        boolean setpriv = tools.find("setpriv") != null;
+        String setpriv = tools.find("setpriv");
         String unshare = tools.find("unshare");
-        List<List<String>> isolations = new ArrayList<>();
-        List<Boolean> drops = new ArrayList<>();
+        String setsid = tools.find("setsid");
+        // setpriv clears the parent-death signal that unshare --kill-child set (credentials change); --pdeathsig
+        // sets it again so that python dies with unshare even if this JVM dies mid-run (util-linux >= 2.33)
+        List<List<String>> drops = setpriv == null || !root ? List.of() : List.of(
+                List.of(setpriv, "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--no-new-privs", "--pdeathsig", "KILL", "--"),
+                List.of(setpriv, "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--no-new-privs", "--"));
+        List<String> session = setsid == null ? List.of() : List.of(setsid, "--wait", "--");
+        List<List<List<String>>> configs = new ArrayList<>();
         if (unshare != null) {
             List<String> ns = List.of(unshare, "--net", "--pid", "--fork", "--kill-child", "--");
-            if (root && setpriv) {
-                isolations.add(ns);
-                drops.add(true);
-            }
-            isolations.add(List.of(unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--"));
-            drops.add(false);
+            drops.forEach(d -> configs.add(List.of(ns, d)));
+            configs.add(List.of(List.of(unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--"), List.of()));
             if (root) {
-                isolations.add(ns);
-                drops.add(false);
+                configs.add(List.of(ns, List.of()));
             }
         }
-        String setsid = tools.find("setsid");
-        List<String> session = setsid == null ? List.of() : List.of(setsid, "--wait", "--");
-        if (root && setpriv) {
-            isolations.add(session);
-            drops.add(true);
-        }
-        isolations.add(session);
-        drops.add(false);
-        for (int i = 0; i < isolations.size(); i++) {
+        drops.forEach(d -> configs.add(List.of(session, d)));
+        configs.add(List.of(session, List.of()));
+        for (List<List<String>> cfg : configs) {
             for (String py : pythons) {
-                Sandbox s = new Sandbox(limits, tmpRoot, tools, py, isolations.get(i), drops.get(i),
-                        describe(tools, isolations.get(i), drops.get(i), root), null);
+                Sandbox s = new Sandbox(limits, tmpRoot, tools, py, cfg.get(0), cfg.get(1),
+                        describe(tools, cfg.get(0), cfg.get(1), root), null);
                 try {
                     Execution e = s.run("print(6 * 7)");
                     if (e.passed() && e.stdout().strip().equals("42")) {
@@ -161,7 +158,7 @@ public final class Sandbox {
                 }
             }
         }
-        return new Sandbox(limits, tmpRoot, tools, null, List.of(), false, "none",
+        return new Sandbox(limits, tmpRoot, tools, null, List.of(), List.of(), "none",
                 "python3 was found (" + String.join(", ", pythons) + ") but could not run a trivial program");
     }
 
@@ -201,7 +198,7 @@ public final class Sandbox {
         try {
             Path main = dir.resolve("main.py");
             Files.writeString(main, program, StandardCharsets.UTF_8);
-            if (dropToNobody) {
+            if (!dropToNobody.isEmpty()) {
                 for (Path p : List.of(dir, main)) {
                     Files.setAttribute(p, "unix:uid", NOBODY);
                     Files.setAttribute(p, "unix:gid", NOBODY);
@@ -216,9 +213,7 @@ public final class Sandbox {
     private List<String> command(Path main) {
         List<String> cmd = new ArrayList<>(rlimits());
         cmd.addAll(isolation);
-        if (dropToNobody) {
-            cmd.addAll(List.of(tools.find("setpriv"), "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--no-new-privs", "--"));
-        }
+        cmd.addAll(dropToNobody);
         cmd.addAll(List.of(python, "-I", "-B", main.toString()));
         return cmd;
     }
@@ -302,7 +297,11 @@ public final class Sandbox {
         }
         for (int pass = 0; pass < 100; pass++) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            if (p.isAlive()) {
+                // only while alive: Process.destroy also closes our ends of the pipes, which would drop output
+                // of a finished program that the readers have not consumed yet (seen in ~1% of runs)
+                p.destroyForcibly();
+            }
             try {
                 if (p.waitFor(50, TimeUnit.MILLISECONDS) && p.descendants().findAny().isEmpty()) {
                     return;
@@ -336,23 +335,28 @@ public final class Sandbox {
         @Override
         public void run() {
             byte[] buf = new byte[8192];
-            try {
+            while (true) {
                 int n;
-                while ((n = in.read(buf)) > 0) {
-                    long before = total.getAndAdd(n);
-                    long room = Math.max(0, cap - before);
-                    synchronized (kept) {
-                        kept.write(buf, 0, (int) Math.min(n, room));
-                    }
-                    if (before + n > cap) {
-                        flooded.set(true);
-                        process.descendants().forEach(ProcessHandle::destroyForcibly);
-                        process.destroyForcibly();
-                        return;
-                    }
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    // closed under us: the process was killed, or finish() gave up on an escaped writer
+                    return;
                 }
-            } catch (IOException ignored) {
-                // the stream was closed under us (process killed): what was read is kept
+                if (n < 0) {
+                    return;
+                }
+                long before = total.getAndAdd(n);
+                long room = Math.max(0, cap - before);
+                synchronized (kept) {
+                    kept.write(buf, 0, (int) Math.min(n, room));
+                }
+                if (before + n > cap) {
+                    flooded.set(true);
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                    return;
+                }
             }
         }
 
@@ -381,7 +385,7 @@ public final class Sandbox {
         }
     }
 
-    private static String describe(Tools tools, List<String> iso, boolean drop, boolean root) {
+    private static String describe(Tools tools, List<String> iso, List<String> drop, boolean root) {
         List<String> parts = new ArrayList<>();
         parts.add("wall-clock limit, process tree killed on timeout, output cap, private temp dir");
         parts.add(tools.find("prlimit") != null ? "prlimit: address space, CPU, file size, open files, processes"
@@ -391,8 +395,8 @@ public final class Sandbox {
         } else {
             parts.add((iso.isEmpty() ? "no setsid: descendants swept" : "own session (process group killed)") + "; network NOT isolated");
         }
-        if (drop) {
-            parts.add("runs as nobody (65534)");
+        if (!drop.isEmpty()) {
+            parts.add("runs as nobody (65534)" + (drop.contains("--pdeathsig") ? ", dies with its parent" : ""));
         } else if (root) {
             parts.add("runs as root: the process-count limit is NOT enforced");
         }
