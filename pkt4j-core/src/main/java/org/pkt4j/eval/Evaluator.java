@@ -101,7 +101,7 @@ public final class Evaluator {
         int groupSize = Math.clamp((n + 15) / 16, 1, MAX_GROUP);
         int groups = (n + groupSize - 1) / groupSize;
         ExampleRecord[] records = new ExampleRecord[n];
-        long[] tokens = new long[2];
+        long[] reused = new long[1];
         int[] done = new int[2];
         final int cap = capacity;
         try {
@@ -118,16 +118,15 @@ public final class Evaluator {
                         }
                     }
                 }
-                synchronized (tokens) {
-                    tokens[0] += session.computedTokens();
-                    tokens[1] += session.reusedTokens();
+                synchronized (reused) {
+                    reused[0] += session.reusedTokens();
                 }
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return summarize(task, List.of(records), prepared, tokens[1], seconds, notes(task, prepared, options));
+        return summarize(task, List.of(records), prepared, reused[0], seconds, notes(task, prepared, options));
     }
 
     private Prepared prepare(Task task, EvalExample ex, int maxNew) {
@@ -142,8 +141,9 @@ public final class Evaluator {
             for (int c = 0; c < 4; c++) {
                 int[] full = tokenizer.encode(ex.prompt() + " " + MultipleChoice.LETTERS.charAt(c));
                 int p = commonPrefix(full, ids);
-                if (p == full.length) {
-                    throw new IllegalStateException("letter " + MultipleChoice.LETTERS.charAt(c) + " adds no token after the prompt of " + ex.id());
+                if (p == full.length || p == 0) {
+                    throw new IllegalStateException("the tokenizer does not split the prompt of " + ex.id() + " from the letter "
+                            + MultipleChoice.LETTERS.charAt(c) + " after it (shared prefix " + p + " of " + full.length + " tokens)");
                 }
                 contexts[c] = Arrays.copyOf(full, p);
                 continuations[c] = Arrays.copyOfRange(full, p, full.length);

@@ -17,7 +17,6 @@ final class ModelSession {
     private final Adapters adapters;
     private final KvCache cache;
     private final int[] held;
-    private long computedTokens;
     private long reusedTokens;
 
     ModelSession(LlamaForward forward, Adapters adapters, int capacity) {
@@ -43,7 +42,6 @@ final class ModelSession {
         float[] logits = forward.forward(rest, cache, adapters, ForwardTrace.NONE, null, new int[] {rest.length - 1});
         System.arraycopy(rest, 0, held, keep, rest.length);
         reusedTokens += keep;
-        computedTokens += rest.length;
         return logits;
     }
 
@@ -52,25 +50,12 @@ final class ModelSession {
         int at = cache.length();
         float[] logits = forward.forward(new int[] {id}, cache, adapters, ForwardTrace.NONE, null, null);
         held[at] = id;
-        computedTokens++;
         return logits;
     }
 
     /** Forgets the cached prefix (so that results never depend on what another group of examples left). */
     void reset() {
         cache.truncate(0);
-    }
-
-    int length() {
-        return cache.length();
-    }
-
-    int capacity() {
-        return cache.capacity();
-    }
-
-    long computedTokens() {
-        return computedTokens;
     }
 
     long reusedTokens() {
