@@ -1,15 +1,16 @@
 package org.pkt4j.eval;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.pkt4j.io.tokenizer.Tokenizer;
 
 /**
- * A character-level test tokenizer: 0 = unknown, 1 = BOS, 2 = EOS, then '\n' and printable ASCII. With
- * {@code letterPieces} it also has the pieces " A" ... " D" (longest match first), so that a letter after a
- * space is one token as with real vocabularies; without them it is two (space, letter).
+ * A character-level test tokenizer: 0 = unknown, 1 = BOS, 2 = EOS, then '\n' and printable ASCII, then
+ * optional multi-character pieces matched longest first. With {@code letterPieces} those are " A" ... " D",
+ * so that a letter after a space is one token as with real vocabularies; without, it is two (space, letter).
  */
 final class CharTokenizer implements Tokenizer {
     static final int UNK = 0;
@@ -18,10 +19,13 @@ final class CharTokenizer implements Tokenizer {
 
     private final List<String> pieces = new ArrayList<>();
     private final Map<String, Integer> ids = new HashMap<>();
-    private final boolean letterPieces;
+    private final List<String> multi;
 
     CharTokenizer(boolean letterPieces) {
-        this.letterPieces = letterPieces;
+        this(letterPieces ? List.of(" A", " B", " C", " D") : List.of());
+    }
+
+    CharTokenizer(List<String> multiCharPieces) {
         add("<unk>");
         add("<s>");
         add("</s>");
@@ -29,11 +33,8 @@ final class CharTokenizer implements Tokenizer {
         for (char c = 32; c < 127; c++) {
             add(String.valueOf(c));
         }
-        if (letterPieces) {
-            for (char c = 'A'; c <= 'D'; c++) {
-                add(" " + c);
-            }
-        }
+        multiCharPieces.forEach(this::add);
+        multi = multiCharPieces.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
     }
 
     private void add(String piece) {
@@ -44,13 +45,18 @@ final class CharTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text) {
         List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < text.length(); i++) {
-            if (letterPieces && i + 1 < text.length() && text.charAt(i) == ' ' && ids.containsKey(text.substring(i, i + 2))) {
-                out.add(ids.get(text.substring(i, i + 2)));
-                i++;
-                continue;
+        int i = 0;
+        next:
+        while (i < text.length()) {
+            for (String m : multi) {
+                if (text.startsWith(m, i)) {
+                    out.add(ids.get(m));
+                    i += m.length();
+                    continue next;
+                }
             }
             out.add(ids.getOrDefault(String.valueOf(text.charAt(i)), UNK));
+            i++;
         }
         return out.stream().mapToInt(Integer::intValue).toArray();
     }

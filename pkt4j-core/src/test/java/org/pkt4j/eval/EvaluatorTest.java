@@ -38,7 +38,9 @@ import org.pkt4j.testing.Fixtures;
 /**
  * The whole pipeline (prompt -> model -> extraction -> scoring -> results.json) on a tiny random model with
  * a character-level tokenizer, checked against independent computations: plain {@link Generator} greedy
- * decoding for generated answers, a fresh full forward per letter for log-probabilities.
+ * decoding for generated answers, a fresh full forward per letter for log-probabilities, and scripted models
+ * (a fixed successor per token) whose replies are known, for the stops at EOS, a complete answer and a
+ * closing code fence.
  */
 class EvaluatorTest {
     private static final Path SOURCE = Path.of("in-memory.jsonl");
@@ -63,6 +65,67 @@ class EvaluatorTest {
             }
         }
         return m;
+    }
+
+    /**
+     * A model whose greedy continuation follows a fixed table from the last token: one-hot embeddings,
+     * attention and MLP outputs zero (so the residual stream stays the embedding), and an LM head that maps
+     * each token's piece to its successor's ({@code next}; EOS for pieces not in the table).
+     */
+    private static Llama scriptedModel(CharTokenizer tok, Map<String, String> next) {
+        int V = tok.vocabSize();
+        int d = 128;
+        assertThat(V).as("one-hot embeddings need d >= vocab").isLessThanOrEqualTo(d);
+        LlamaConfig c = RandomLlama.config(d, 1, 4, 4, 8, V);
+        Map<String, Tensor> t = RandomLlama.tensors(c, 1, DType.F32, 0.1);
+        for (Map.Entry<String, Tensor> e : t.entrySet()) {
+            Tensor x = e.getValue();
+            boolean norm = e.getKey().endsWith("norm.weight");
+            for (long i = 0; i < x.numel(); i++) {
+                x.setFloat(i, norm ? 1f : 0f);
+            }
+        }
+        Tensor embed = t.get("model.embed_tokens.weight");
+        Tensor head = t.get("lm_head.weight");
+        for (int v = 0; v < V; v++) {
+            embed.setFloat((long) v * d + v, 1f);
+            String succ = next.get(tok.piece(v));
+            int to = succ == null ? CharTokenizer.EOS : tok.pieceId(succ);
+            head.setFloat((long) to * d + v, 1f);
+        }
+        return Llama.of(c, t);
+    }
+
+    @Test
+    void generationStopsAtEos() throws IOException {
+        CharTokenizer tok = new CharTokenizer(false);
+        Llama m = scriptedModel(tok, Map.of(":", "4", "4", "2"));
+        List<EvalExample> ex = Benchmarks.fromChat(Task.GSM8K, List.of(chat(1, "a", "What is 6*7?", "So the answer is 42."),
+                chat(2, "a", "What is 6*8?", "So the answer is 48.")), SOURCE, 0);
+        EvalResult r = new Evaluator(m, Adapters.NONE, tok, ExecutionContext.singleThreaded())
+                .evaluate(Task.GSM8K, ex, Evaluator.Options.defaults(), EvalProgress.NONE);
+        for (ExampleRecord rec : r.records()) {
+            assertThat(rec.output()).isEqualTo("42");
+            assertThat(rec.stop()).isEqualTo("eos");
+            assertThat(rec.generatedTokens()).isEqualTo(2);
+            assertThat(rec.extracted()).isEqualTo("42");
+        }
+        assertThat(r.records().stream().map(ExampleRecord::correct)).containsExactly(true, false);
+        assertThat(r.generatedTokens()).isEqualTo(4);
+    }
+
+    @Test
+    void generationStopsOnceTheAnswerIsComplete() throws IOException {
+        CharTokenizer tok = new CharTokenizer(List.of(" So the answer is", " 7"));
+        // after "Answer:" the model says " So the answer is 7." then a newline, then would go on with "Z"s
+        Llama m = scriptedModel(tok, Map.of(":", " So the answer is", " So the answer is", " 7", " 7", ".", ".", "\n", "\n", "Z", "Z", "Z"));
+        List<EvalExample> ex = Benchmarks.fromChat(Task.ARITHMETIC, List.of(chat(1, "a", "What is 3+4?", "So the answer is 7.")), SOURCE, 0);
+        ExampleRecord rec = new Evaluator(m, Adapters.NONE, tok, ExecutionContext.singleThreaded())
+                .evaluate(Task.ARITHMETIC, ex, Evaluator.Options.defaults(), EvalProgress.NONE).records().getFirst();
+        assertThat(rec.output()).isEqualTo(" So the answer is 7.\n");
+        assertThat(rec.stop()).isEqualTo("answer");
+        assertThat(rec.generatedTokens()).isEqualTo(4);
+        assertThat(rec.correct()).isTrue();
     }
 
     private static ChatRecord chat(int line, String category, String user, String assistant) {
@@ -231,6 +294,15 @@ class EvaluatorTest {
             assertThat(r.metric()).isEqualTo("pass@1");
             assertThat(r.accuracy()).isZero();
             assertThat(r.notes()).anyMatch(n -> n.startsWith("sandbox (") && n.contains("wall-clock limit"));
+            // generation stops when the code fence closes; the fenced code is what runs
+            Llama fence = scriptedModel(tok, Map.of("\n", "x", "x", "`", "`", "`"));
+            ExampleRecord f = new Evaluator(fence, Adapters.NONE, tok, ExecutionContext.singleThreaded())
+                    .evaluate(Task.HUMANEVAL, ex.subList(0, 1), new Evaluator.Options(0, sandbox), EvalProgress.NONE).records().getFirst();
+            assertThat(f.output()).isEqualTo("x```");
+            assertThat(f.stop()).isEqualTo("fence");
+            assertThat(f.extracted()).isEqualTo("x");
+            assertThat(f.execution()).isEqualTo("FAILED");
+            assertThat(f.error()).contains("NameError");
         } finally {
             AtomicFiles.deleteRecursively(root);
         }
