@@ -2,6 +2,7 @@ package org.pkt4j.golden;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.pkt4j.testing.Close.assertClose;
 
 import java.io.IOException;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.pkt4j.attribution.Sensitivity;
 import org.pkt4j.attribution.SensitivityExample;
 import org.pkt4j.io.safetensors.SafetensorsFile;
 import org.pkt4j.llama.Llama;
+import org.pkt4j.postalign.PostAlignPlan;
 import org.pkt4j.tensor.ExecutionContext;
 import org.pkt4j.tensor.Tensor;
 import org.pkt4j.testing.Fixtures;
@@ -29,6 +31,7 @@ class PostAlignGoldenTest {
     static Llama source;
     static Llama target;
     static Sensitivity sensitivity;
+    static PostAlignPlan plan;
 
     @BeforeAll
     static void compute() throws IOException {
@@ -36,7 +39,9 @@ class PostAlignGoldenTest {
         source = Llama.open(Fixtures.fixture("pkt_pair").resolve("source"));
         target = Llama.open(Fixtures.fixture("pkt_pair").resolve("target"));
         List<SensitivityExample> seeds = List.of(seed(0), seed(1));
-        sensitivity = new GradientSensitivity(source, ExecutionContext.of(2), n -> true).compute(seeds, GradientSensitivity.Progress.NONE);
+        ExecutionContext ctx = ExecutionContext.of(2);
+        sensitivity = new GradientSensitivity(source, ctx, n -> true).compute(seeds, GradientSensitivity.Progress.NONE);
+        plan = PostAlignPlan.build(source, target.config(), sensitivity, new PostAlignPlan.Options(4, true, 0), ctx, w -> { });
     }
 
     static SensitivityExample seed(int i) {
@@ -70,5 +75,23 @@ class PostAlignGoldenTest {
         }
         assertArrayEquals(Fixtures.tensor(exp, "pa.layer_order").toIntArray(), sensitivity.layerOrder(), "layer order");
         assertArrayEquals(Fixtures.tensor(exp, "pa.kept_layers").toIntArray(), sensitivity.keptLayers(target.numLayers()), "kept layers");
+    }
+
+    @Test
+    void windowsSingularValuesAndProducts() {
+        assertArrayEquals(Fixtures.tensor(exp, "pa.kept_layers").toIntArray(), plan.keptLayers(), "kept layers");
+        assertThat(plan.windows()).hasSize(2 + 7 * target.numLayers());
+        for (PostAlignPlan.Window w : plan.windows()) {
+            String key = w.targetPath();
+            assertArrayEquals(Fixtures.tensor(exp, "pa.corner." + key).toIntArray(), new int[] {w.row(), w.col()}, "corner of " + key);
+            assertRel("window sum of " + key, w.sum(), scalar("pa.window_sum." + key), REL);
+            float[] sv = Fixtures.tensor(exp, "pa.S." + key).toFloatArray();
+            for (int i = 0; i < sv.length; i++) {
+                assertRel("singular value " + i + " of " + key, w.factors().values()[i], sv[i], REL);
+            }
+            Tensor ba = Fixtures.tensor(exp, "pa.BA." + key);
+            assertThat(ba.shape()).as(key).containsExactly(w.height(), w.width());
+            assertClose("B·A of " + key, w.factors().product(), ba, 3e-4, 0);
+        }
     }
 }
