@@ -75,14 +75,20 @@ public final class PostAlignPlan {
         }
     }
 
+    /** Wall seconds spent finding windows (summed-area scans, slicing) and factoring them (SVD). */
+    public record Timings(double windowSeconds, double svdSeconds) {
+    }
+
     private final Options options;
+    private final Timings timings;
     private final int[] keptLayers;
     private final int[] layerOrder;
     private final double[] layerScores;
     private final List<Window> windows;
 
-    private PostAlignPlan(Options options, int[] keptLayers, int[] layerOrder, double[] layerScores, List<Window> windows) {
+    private PostAlignPlan(Options options, Timings timings, int[] keptLayers, int[] layerOrder, double[] layerScores, List<Window> windows) {
         this.options = options;
+        this.timings = timings;
         this.keptLayers = keptLayers;
         this.layerOrder = layerOrder;
         this.layerScores = layerScores;
@@ -171,23 +177,23 @@ public final class PostAlignPlan {
         }
         validate(sc, target, o);
         int[] kept = s.keptLayers(target.numLayers());
-        List<Window> windows = new ArrayList<>();
-        long seed = o.seed();
+        // one window at a time (find, slice, factor), so that only one slice is ever held
+        Factoring f = new Factoring(o, ctx, progress);
         if (o.embeddings()) {
             String name = "model.embed_tokens.weight";
             int[] t = shape(target, Module.EMBED);
+            long t0 = System.nanoTime();
             // [V, d_s] seen as [d_s, V]: the window is d_t contiguous columns of the embedding
             SensitivityWindow w = SensitivityWindow.findInTranspose(s.map(name), sc.vocabSize(), sc.hiddenSize(), t[0], t[1]);
-            float[] slice = sliceTransposed(source.embed(), w.row(), t[0]);
-            windows.add(window(Module.EMBED, -1, -1, name, w, t, true, slice, o, seed++, ctx, progress));
+            f.add(Module.EMBED, -1, -1, name, w, t, true, sliceTransposed(source.embed(), w.row(), t[0]), t0);
         }
         for (int j = 0; j < kept.length; j++) {
             for (Module m : LAYER_MODULES) {
                 Tensor src = source.weight(kept[j], m);
                 int[] t = shape(target, m);
+                long t0 = System.nanoTime();
                 SensitivityWindow w = SensitivityWindow.find(s.map(m.weightName(kept[j])), src.rows(), src.cols(), t[0], t[1]);
-                float[] slice = slice(src, w.row(), w.col(), t[0], t[1]);
-                windows.add(window(m, j, kept[j], m.weightName(kept[j]), w, t, false, slice, o, seed++, ctx, progress));
+                f.add(m, j, kept[j], m.weightName(kept[j]), w, t, false, slice(src, w.row(), w.col(), t[0], t[1]), t0);
             }
         }
         if (o.embeddings()) {
@@ -195,19 +201,37 @@ public final class PostAlignPlan {
             String name = sc.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
             Tensor src = source.lmHead();
             int[] t = shape(target, Module.LM_HEAD);
+            long t0 = System.nanoTime();
             SensitivityWindow w = SensitivityWindow.find(s.map(name), src.rows(), src.cols(), t[0], t[1]);
-            float[] slice = slice(src, w.row(), w.col(), t[0], t[1]);
-            windows.add(window(Module.LM_HEAD, -1, -1, name, w, t, false, slice, o, seed, ctx, progress));
+            f.add(Module.LM_HEAD, -1, -1, name, w, t, false, slice(src, w.row(), w.col(), t[0], t[1]), t0);
         }
-        return new PostAlignPlan(o, kept, s.layerOrder(), s.layerScores(), windows);
+        return new PostAlignPlan(o, new Timings(f.windowNanos / 1e9, f.svdNanos / 1e9), kept, s.layerOrder(), s.layerScores(), f.windows);
     }
 
-    private static Window window(Module m, int j, int l, String tensor, SensitivityWindow w, int[] t, boolean transposed, float[] slice,
-                                 Options o, long seed, ExecutionContext ctx, Consumer<Window> progress) {
-        Window out = new Window(m, j, l, tensor, w.row(), w.col(), t[0], t[1], transposed, w.sum(),
-                TruncatedSvd.of(ctx, slice, t[0], t[1], o.rank(), seed));
-        progress.accept(out);
-        return out;
+    /** Factors each found window and keeps the time spent finding (slicing included) and factoring. */
+    private static final class Factoring {
+        final Options o;
+        final ExecutionContext ctx;
+        final Consumer<Window> progress;
+        final List<Window> windows = new ArrayList<>();
+        long windowNanos;
+        long svdNanos;
+
+        Factoring(Options o, ExecutionContext ctx, Consumer<Window> progress) {
+            this.o = o;
+            this.ctx = ctx;
+            this.progress = progress;
+        }
+
+        void add(Module m, int j, int l, String tensor, SensitivityWindow w, int[] t, boolean transposed, float[] slice, long started) {
+            long t1 = System.nanoTime();
+            TruncatedSvd svd = TruncatedSvd.of(ctx, slice, t[0], t[1], o.rank(), o.seed() + windows.size());
+            windowNanos += t1 - started;
+            svdNanos += System.nanoTime() - t1;
+            Window out = new Window(m, j, l, tensor, w.row(), w.col(), t[0], t[1], transposed, w.sum(), svd);
+            windows.add(out);
+            progress.accept(out);
+        }
     }
 
     /** W[row : row + h, col : col + w] in fp32. */
@@ -235,6 +259,10 @@ public final class PostAlignPlan {
 
     public Options options() {
         return options;
+    }
+
+    public Timings timings() {
+        return timings;
     }
 
     /** The kept source layers, ascending (kept layer j feeds target layer j). */
