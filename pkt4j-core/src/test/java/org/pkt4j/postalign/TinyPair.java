@@ -22,7 +22,11 @@ public final class TinyPair {
 
     /** A plain config with a chosen tie; d, layers, heads, ffn as given. */
     public static LlamaConfig config(int d, int layers, int heads, int ffn, boolean tied) {
-        LlamaConfig b = RandomLlama.config(d, layers, heads, heads, ffn, VOCAB);
+        return config(d, layers, heads, ffn, tied, VOCAB);
+    }
+
+    public static LlamaConfig config(int d, int layers, int heads, int ffn, boolean tied, int vocab) {
+        LlamaConfig b = RandomLlama.config(d, layers, heads, heads, ffn, vocab);
         return new LlamaConfig(b.modelType(), b.hiddenSize(), b.intermediateSize(), b.numLayers(), b.numHeads(), b.numKvHeads(),
                 b.headDim(), b.vocabSize(), b.rmsNormEps(), b.rope(), tied, false, false, false, b.bosTokenId(),
                 b.eosTokenIds(), b.maxPositionEmbeddings(), b.slidingWindow(), b.dtype());
