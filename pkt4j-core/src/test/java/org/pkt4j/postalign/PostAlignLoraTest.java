@@ -145,6 +145,34 @@ class PostAlignLoraTest {
         assertSameLogits("merged vs adapted", logits(merged, Adapters.NONE, ids), adapted, 1e-5);
     }
 
+    /** A sharded F16 target (grouped-query attention) is merged into the same shards, names and dtype. */
+    @Test
+    void mergeKeepsAShardedTargetsLayout(@TempDir Path dir) throws IOException {
+        Llama target = Llama.open(Fixtures.fixture("sharded_f16").resolve("model"));
+        Llama source = org.pkt4j.llama.RandomLlama.create(org.pkt4j.llama.RandomLlama.config(96, 3, 8, 8, 192, 112), 5, DType.F32, 0.3);
+        Sensitivity s = new GradientSensitivity(source, CTX, n -> true).compute(List.of(new SensitivityExample("x",
+                new int[] {1, 40, 41, 42, 43, 44, 2}, new int[] {-100, -100, -100, 42, 43, 44, 2})), GradientSensitivity.Progress.NONE);
+        PostAlignPlan plan = PostAlignPlan.build(source, target.config(), s, new PostAlignPlan.Options(4, true, 0), CTX, w -> { });
+        PostAlignLora pa = PostAlignLora.start(target, plan.loraConfig(0.05), plan.loraWeights());
+        for (Param p : pa.params()) {
+            java.util.Arrays.fill(p.value(), 0.01f);
+        }
+        pa.writeMerged(dir.resolve("m"), false, CTX);
+        org.pkt4j.io.hf.Checkpoint merged = org.pkt4j.io.hf.Checkpoint.open(dir.resolve("m"));
+        assertThat(merged.shardOf()).isEqualTo(target.checkpoint().shardOf());
+        for (Map.Entry<String, Tensor> e : target.tensors().entrySet()) {
+            Tensor m = merged.tensors().get(e.getKey());
+            assertThat(m.dtype()).isEqualTo(DType.F16);
+            assertThat(m.shape()).containsExactly(e.getValue().shape());
+        }
+        float[] want = pa.merged("model.layers.1.self_attn.k_proj.weight", CTX);
+        float[] got = merged.tensors().get("model.layers.1.self_attn.k_proj.weight").toFloatArray();
+        for (int i = 0; i < want.length; i++) {
+            assertThat(got[i]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(want[i])));
+        }
+        assertThat(merged.configJson()).isEqualTo(target.checkpoint().configJson());
+    }
+
     /** Merging untrained factors gives back the target's weights (the two products cancel in one matmul). */
     @Test
     void mergingTheStartGivesTheTarget() {
