@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             LocateCommand.class,
             FinetuneCommand.class,
             PostpktCommand.class,
+            SensitivityCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })

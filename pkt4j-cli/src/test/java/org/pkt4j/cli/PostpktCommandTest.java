@@ -136,4 +136,32 @@ class PostpktCommandTest {
                 dir.resolve("task.jsonl").toString(), "--from-extracted", dir.resolve("run/extracted").toString(), "--rank", "2",
                 "--out", dir.resolve("r4").toString()).failsWith(1, PeftAdapter.CONFIG, "unknown module 'query_key_value'");
     }
+
+    /** {@code pkt sensitivity} on the fixture pair's source and its two seed examples: the reference's layer ranking. */
+    @Test
+    void sensitivityCommandWritesTotalsRankingAndMaps(@TempDir Path dir) throws IOException {
+        var exp = org.pkt4j.testing.Fixtures.expected("pkt_pair");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 2; i++) {
+            lines.append("{\"input_ids\": ").append(java.util.Arrays.toString(exp.get("pa." + i + ".input_ids").toIntArray()))
+                    .append(", \"labels\": ").append(java.util.Arrays.toString(exp.get("pa." + i + ".labels").toIntArray())).append("}\n");
+        }
+        Files.writeString(dir.resolve("seeds.jsonl"), lines);
+        Path source = org.pkt4j.testing.Fixtures.fixture("pkt_pair").resolve("source");
+        Path out = dir.resolve("s.json");
+        Cli r = Cli.run("sensitivity", source.toString(), "--data", dir.resolve("seeds.jsonl").toString(), "--keep", "3", "--maps",
+                "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("layers by sensitivity [0, 2, 3, 1], kept [0, 2, 3]"), r.out());
+        JsonNode j = Json.read(out);
+        assertEquals(org.pkt4j.attribution.Sensitivity.FORMAT, j.path("format").asText());
+        double want = exp.get("pa.layer_sensitivity").toFloatArray()[0];
+        assertEquals(want, j.path("layer_scores").get(0).asDouble(), 1e-5 * want);
+        var maps = org.pkt4j.io.safetensors.SafetensorsFile.open(dir.resolve("s.safetensors"));
+        assertEquals("[128, 64]", maps.get("lm_head.weight").shapeString());
+        Cli.run("sensitivity", source.toString(), "--data", dir.resolve("seeds.jsonl").toString(), "--out", out.toString())
+                .failsWith(1, out.toString(), "--force");
+        Cli.run("sensitivity", source.toString(), "--data", dir.resolve("seeds.jsonl").toString(), "--keep", "5", "--out",
+                dir.resolve("t.json").toString()).failsWith(2, "--keep: expected 1..4");
+    }
 }

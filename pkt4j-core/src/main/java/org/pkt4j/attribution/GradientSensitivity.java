@@ -158,14 +158,16 @@ public final class GradientSensitivity {
             progress.onExample(i, examples.size(), ex, loss, (System.nanoTime() - t0) / 1e9);
         }
         Map<String, float[]> maps = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, Double> sums = new LinkedHashMap<>();
         accs.forEach((name, a) -> {
             if (a.map != null) {
                 maps.put(name, a.map);
             }
+            shapes.put(name, a.weight.shape());
             sums.put(name, a.sum);
         });
-        return new Sensitivity(c, maps, sums, ids, losses);
+        return new Sensitivity(c, shapes, maps, sums, ids, losses);
     }
 
     /**

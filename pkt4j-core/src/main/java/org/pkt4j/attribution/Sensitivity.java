@@ -1,11 +1,18 @@
 package org.pkt4j.attribution;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.pkt4j.io.AtomicFiles;
+import org.pkt4j.io.Json;
+import org.pkt4j.io.safetensors.SafetensorsWriter;
 import org.pkt4j.llama.LlamaConfig;
+import org.pkt4j.tensor.Tensor;
 
 /**
  * Gradient sensitivities of a model's weights over seed examples (PKT-SPEC §5 steps 1–2):
@@ -13,14 +20,19 @@ import org.pkt4j.llama.LlamaConfig;
  * layer ranking the reference's {@code select_top_k_layers} makes from them.
  */
 public final class Sensitivity {
+    public static final String FORMAT = "pkt4j.sensitivity/1";
+
     private final LlamaConfig config;
+    private final Map<String, long[]> shapes;
     private final Map<String, float[]> maps;
     private final Map<String, Double> sums;
     private final List<String> exampleIds;
     private final double[] losses;
 
-    Sensitivity(LlamaConfig config, Map<String, float[]> maps, Map<String, Double> sums, List<String> exampleIds, double[] losses) {
+    Sensitivity(LlamaConfig config, Map<String, long[]> shapes, Map<String, float[]> maps, Map<String, Double> sums, List<String> exampleIds,
+                double[] losses) {
         this.config = config;
+        this.shapes = Map.copyOf(shapes);
         this.maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         this.sums = Collections.unmodifiableMap(new LinkedHashMap<>(sums));
         this.exampleIds = List.copyOf(exampleIds);
@@ -97,6 +109,33 @@ public final class Sensitivity {
         }
         Arrays.sort(idx, (a, b) -> Double.compare(s[b], s[a]));
         return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Writes the totals, the layer ranking, the examples and their losses as JSON ({@value #FORMAT}), and with
+     * {@code withMaps} the elementwise maps, shaped like their weights (fp32), in the {@code .safetensors} beside it.
+     *
+     * @param extra further entries for the JSON (model path, data checksum, kept layers, ...)
+     */
+    public void write(Path json, boolean withMaps, Map<String, Object> extra, boolean force) throws IOException {
+        Path st = Located.scoresFile(json);
+        AtomicFiles.checkWritable(json, force, "--force");
+        if (withMaps) {
+            AtomicFiles.checkWritable(st, force, "--force");
+            List<Tensor> tensors = new ArrayList<>();
+            maps.forEach((n, m) -> tensors.add(Tensor.ofFloats(n, m, shapes.get(n))));
+            SafetensorsWriter.write(st, tensors, Map.of("format", FORMAT));
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", FORMAT);
+        root.putAll(extra);
+        root.put("examples", exampleIds);
+        root.put("losses", losses);
+        root.put("layer_scores", layerScores());
+        root.put("layer_order", layerOrder());
+        root.put("tensor_sums", sums);
+        root.put("maps_file", withMaps ? st.getFileName().toString() : null);
+        Json.writeFile(json, root);
     }
 
     /** The top {@code n} layers of {@link #layerOrder}, sorted ascending (kept layer j maps to target layer j). */

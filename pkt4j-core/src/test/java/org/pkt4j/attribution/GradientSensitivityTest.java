@@ -101,7 +101,8 @@ class GradientSensitivityTest {
         assertThat(some.isMapped("model.layers.0.mlp.up_proj.weight")).isTrue();
         assertThat(some.isMapped("model.layers.0.self_attn.q_proj.weight")).isFalse();
         assertThatThrownBy(() -> some.map("lm_head.weight")).hasMessageContaining("only its total");
-        all.sums().forEach((n, v) -> assertThat(some.sum(n)).as(n).isEqualTo(v));
+        // equal up to the last bits: the Vector API's interpreted and compiled reductions may round differently
+        all.sums().forEach((n, v) -> assertThat(some.sum(n)).as(n).isCloseTo(v, org.assertj.core.data.Offset.offset(1e-5 * v)));
         assertThat(some.layerOrder()).containsExactly(all.layerOrder());
     }
 
@@ -113,7 +114,7 @@ class GradientSensitivityTest {
         sums.put("model.layers.1.mlp.up_proj.weight", 3.0);
         sums.put("model.layers.2.mlp.up_proj.weight", 1.0);
         sums.put("model.norm.weight", 100.0);
-        Sensitivity s = new Sensitivity(c, Map.of(), sums, List.of(), new double[0]);
+        Sensitivity s = new Sensitivity(c, Map.of(), Map.of(), sums, List.of(), new double[0]);
         assertThat(s.layerOrder()).containsExactly(1, 0, 2);
         assertThat(s.keptLayers(2)).containsExactly(0, 1);
         assertThatThrownBy(() -> s.keptLayers(4)).hasMessageContaining("cannot keep 4 of the model's 3 layers");
