@@ -2,9 +2,11 @@ package org.pkt4j.attribution;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.pkt4j.llama.Adapters;
 import org.pkt4j.llama.EmbeddingAdapter;
@@ -92,7 +94,7 @@ public final class GradientSensitivity {
         float[] tiedGrad = c.tieWordEmbeddings() ? new float[Math.multiplyExact(V, d)] : null;
 
         Adapters.Builder taps = Adapters.builder();
-        List<String> covered = new ArrayList<>();
+        Set<String> covered = new HashSet<>();
         for (int l = 0; l < c.numLayers(); l++) {
             for (Module m : Module.values()) {
                 if (!m.perLayer()) {

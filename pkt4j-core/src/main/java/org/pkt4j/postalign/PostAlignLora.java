@@ -61,20 +61,23 @@ public final class PostAlignLora implements TrainableModel {
             b.addEmbedding(new FrozenEmbedding(extracted.embedding(), -s));
             b.addEmbedding(lora.embedding());
         }
-        int L = target.config().numLayers();
-        for (int l = -1; l < L; l++) {
+        for (int l = 0; l < target.config().numLayers(); l++) {
             for (Module m : Module.values()) {
-                if (m == Module.EMBED || (l < 0) == m.perLayer()) {
-                    continue;
-                }
-                LoraLinear a = lora.linear().get(m.path(Math.max(l, 0)));
-                if (a != null) {
-                    b.add(l, m, new FrozenLinear(extracted.linear().get(a.path()), -s));
-                    b.add(l, m, a);
+                if (m.perLayer()) {
+                    pair(b, l, m, lora.linear().get(m.path(l)), extracted, -s);
                 }
             }
         }
+        pair(b, -1, Module.LM_HEAD, lora.linear().get(Module.LM_HEAD.path(0)), extracted, -s);
         return new PostAlignLora(target, lora, extracted, b.build());
+    }
+
+    /** Attaches the frozen −s·B₀A₀ and then the trainable LoRA to a module, when the LoRA targets it. */
+    private static void pair(Adapters.Builder b, int layer, Module m, LoraLinear trainable, Lora extracted, float negScale) {
+        if (trainable != null) {
+            b.add(layer, m, new FrozenLinear(extracted.linear().get(trainable.path()), negScale));
+            b.add(layer, m, trainable);
+        }
     }
 
     /** The trainable LoRA (write it with {@code PeftAdapter.write}: the fine-tuned adapter). */

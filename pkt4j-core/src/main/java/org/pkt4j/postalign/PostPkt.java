@@ -58,7 +58,8 @@ import org.pkt4j.train.lora.LoraConfig;
  * per-sequence losses over a batch. Task records are rendered as PKT-SPEC §1 (the rendering {@code pkt finetune} and
  * {@code pkt eval} use), with the user prompt masked exactly by default — the reference's finetune.py tokenizes the
  * prompt without an appended EOS, unlike LaTen ({@code Compat.REFERENCE} is available); unlike finetune.py no BOS is
- * prepended (§1).
+ * prepended (§1). Fine-tuning keeps no mid-run checkpoints: a run that fails there is restarted from its extraction
+ * with {@code fromExtracted = RUN/extracted}.
  */
 public final class PostPkt {
     private PostPkt() {
@@ -119,6 +120,9 @@ public final class PostPkt {
             }
             if (fromExtracted != null && extractOnly) {
                 throw new IllegalArgumentException("--from-extracted and --extract-only exclude each other");
+            }
+            if (fromExtracted != null && (seedData != null || seedExamples != null)) {
+                throw new IllegalArgumentException("--seed-data and --seed-examples choose seeds for the extraction, which --from-extracted skips");
             }
         }
 
