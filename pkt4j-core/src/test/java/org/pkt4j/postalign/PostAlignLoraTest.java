@@ -69,7 +69,8 @@ class PostAlignLoraTest {
         float[] want = logits(target, Adapters.NONE, seeds.get(0).ids());
         float[] loraOnly = logits(target, pa.lora().adapters(), seeds.get(0).ids());
         assertThat(maxDiff(loraOnly, want)).isGreaterThan(1e-2);
-        assertSameLogits("start vs target", logits(target, pa.adapters(), seeds.get(0).ids()), want, 1e-5);
+        // max |logit| is ~14 here; measured max |diff| 4e-6
+        assertClose("start vs target", logits(target, pa.adapters(), seeds.get(0).ids()), want, 0, 1e-5);
     }
 
     @ParameterizedTest
