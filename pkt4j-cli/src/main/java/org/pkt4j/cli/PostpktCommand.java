@@ -18,12 +18,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "postpkt", mixinStandardHelpOptions = true,
-        description = {"Post-Align PKT (Seeking Neural Nuggets): gradient sensitivity of the source on seed examples, the most",
-            "sensitive window of every target module sliced from the source and factored by SVD into a LoRA for the target",
-            "(the base gets -B0·A0, so training starts from the target itself), LoRA fine-tuning on the task data, merge.",
-            "Writes RUN/extracted (PEFT), RUN/adapter (PEFT; it applies to the target minus the extracted product),",
-            "RUN/merged (HF, the target's names, dtype and sharding), RUN/manifest.json and RUN/log.jsonl.",
-            "Seed examples: the first --seed-examples records of --seed-data, else the first 32 of --data."})
+        description = {"Post-Align PKT (Seeking Neural Nuggets): the source's gradient sensitivity",
+            "on seed examples picks, for every target module, the most sensitive source",
+            "window; its rank-R SVD initialises a LoRA on the target (whose base gets",
+            "-B0·A0, so training starts from the target itself); the LoRA is fine-tuned",
+            "on the task data and merged.",
+            "Writes RUN/extracted (PEFT), RUN/adapter (PEFT; applies to the target minus",
+            "B0·A0), RUN/merged (HF: the target's names, dtype, sharding; a tied target",
+            "is written untied when its LM head was adapted), RUN/manifest.json and",
+            "RUN/log.jsonl.",
+            "Seeds: the first --seed-examples records of --seed-data, else the first 32",
+            "of --data."})
 final class PostpktCommand implements Callable<Integer> {
 
     @Option(names = "--source", required = true, paramLabel = "S", description = "the larger model (Hugging Face directory)")
@@ -50,7 +55,7 @@ final class PostpktCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "E", defaultValue = "3", description = "fine-tuning passes (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4", description = "peak learning rate, linear decay after 3% warm-up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4", description = "peak learning rate, linear decay after 3%% warm-up (default: ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "64", description = "sequences per optimizer step (default: ${DEFAULT-VALUE})")

@@ -23,9 +23,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "sensitivity", mixinStandardHelpOptions = true,
-        description = {"Gradient sensitivity (Post-Align PKT's locate): S = sum over examples of |theta * dL/dtheta| for every weight,",
-            "the loss on the answer tokens (seed template: BOS, answer + EOS). Writes the per-tensor totals and the layer",
-            "ranking to OUT (JSON); with --maps also every weight's elementwise sensitivity to the .safetensors beside it."})
+        description = {"Gradient sensitivity (Post-Align PKT's locate): S = sum over examples of",
+            "|theta * dL/dtheta| for every weight, the loss on the answer tokens (seed",
+            "template: BOS, answer + EOS). Writes the per-tensor totals and the layer",
+            "ranking to OUT (JSON); with --maps also every weight's elementwise",
+            "sensitivity to the .safetensors beside it."})
 final class SensitivityCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model directory")
