@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             LocateCommand.class,
             FinetuneCommand.class,
             EvalCommand.class,
+            PostpktCommand.class,
+            SensitivityCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })
