@@ -74,7 +74,7 @@ final class Gemm {
                         int i0 = ip * NR;
                         int lanes = Math.min(NR, m - i0);
                         for (int g = 0; g < groups; g++) {
-                            kernel8(wb, g * MR * kc, kc, xp, (ip * k + pc) * NR, NR, kc, tile, 0, NR, false);
+                            kernel8(wb, g * MR * kc, kc, xp, (ip * k + pc) * NR, NR, kc, tile);
                             storeTransposed(tile, Math.min(MR, rows - g * MR), lanes, y, yOff + i0 * n + j0 + g * MR, n, add);
                         }
                     }
@@ -117,12 +117,8 @@ final class Gemm {
                     for (; i + MR <= m; i += MR) {
                         int ao = dyOff + i * n + jc;
                         int co = dxOff + i * k + c0;
-                        if (cols == NR) {
-                            kernel8(dy, ao, n, bp, 0, NR, kc, dx, co, k, add);
-                        } else {
-                            kernel8(dy, ao, n, bp, 0, NR, kc, tile, 0, NR, false);
-                            storeTile(tile, MR, cols, dx, co, k, add);
-                        }
+                        kernel8(dy, ao, n, bp, 0, NR, kc, tile);
+                        storeTile(tile, MR, cols, dx, co, k, add);
                     }
                     for (; i < m; i++) {
                         kernel1(dy, dyOff + i * n + jc, bp, 0, NR, kc, tile);
@@ -166,15 +162,11 @@ final class Gemm {
                     for (int s = 0; s < fullStrips; s++) {
                         int co = dwOff + j0 * k + s * NR;
                         int bo = xOff + ic * k + s * NR;
-                        if (rows == MR) {
-                            kernel8(at, 0, mc, x, bo, k, mc, dw, co, k, true);
-                        } else {
-                            kernel8(at, 0, mc, x, bo, k, mc, tile, 0, NR, false);
-                            storeTile(tile, rows, NR, dw, co, k, true);
-                        }
+                        kernel8(at, 0, mc, x, bo, k, mc, tile);
+                        storeTile(tile, rows, NR, dw, co, k, true);
                     }
                     if (tail != null) {
-                        kernel8(at, 0, mc, tail, 0, NR, mc, tile, 0, NR, false);
+                        kernel8(at, 0, mc, tail, 0, NR, mc, tile);
                         storeTile(tile, rows, k - fullStrips * NR, dw, dwOff + j0 * k + fullStrips * NR, k, true);
                     }
                 }
@@ -232,13 +224,14 @@ final class Gemm {
     }
 
     /**
-     * The micro-kernel: C[r, 0..NR) (+)= Σ_{p<kc} A[r, p] · B[p, 0..NR) for r < 8, with A[r, p] = a[ao + r·lda + p],
-     * B[p, v·L + l] = b[bo + p·ldb + v·L + l], C[r, c] = c[co + r·ldc + c]. Sixteen accumulators, two B loads and
-     * eight broadcasts per step; written out by hand because the JIT keeps named locals in registers but not
-     * arrays of vectors.
+     * The micro-kernel: tile[r·NR + c] = Σ_{p<kc} A[r, p] · B[p, c] for r < 8, c < NR, with A[r, p] = a[ao + r·lda + p]
+     * and B[p, c] = b[bo + p·ldb + c]. Sixteen accumulators, two B loads and eight broadcasts per step; written
+     * out by hand because the JIT keeps named locals in registers but not arrays of vectors. It always starts
+     * from zero and overwrites a fixed tile: with a data-dependent "accumulate into C" branch the JIT sometimes
+     * failed to intrinsify the final stores and boxed the vectors (measured: 25–35 instead of ~260 GFLOP/s),
+     * while copying or adding the 8 × NR tile afterwards costs under 1% at kc ≥ 256.
      */
-    static void kernel8(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] c, int co, int ldc,
-                        boolean add) {
+    static void kernel8(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] tile) {
         FloatVector z = FloatVector.zero(MatMul.F);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -272,14 +265,22 @@ final class Gemm {
             c70 = b0.fma(s, c70);
             c71 = b1.fma(s, c71);
         }
-        put(c, co, c00, c01, add);
-        put(c, co + ldc, c10, c11, add);
-        put(c, co + 2 * ldc, c20, c21, add);
-        put(c, co + 3 * ldc, c30, c31, add);
-        put(c, co + 4 * ldc, c40, c41, add);
-        put(c, co + 5 * ldc, c50, c51, add);
-        put(c, co + 6 * ldc, c60, c61, add);
-        put(c, co + 7 * ldc, c70, c71, add);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
     }
 
     /** One row of {@link #kernel8} into tile[0, NR) (overwritten): the ragged last rows of dx. */
@@ -294,14 +295,5 @@ final class Gemm {
         }
         c0.intoArray(tile, 0);
         c1.intoArray(tile, L);
-    }
-
-    private static void put(float[] c, int o, FloatVector v0, FloatVector v1, boolean add) {
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(MatMul.F, c, o));
-            v1 = v1.add(FloatVector.fromArray(MatMul.F, c, o + L));
-        }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
     }
 }
