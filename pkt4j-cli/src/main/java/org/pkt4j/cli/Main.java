@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InfoCommand.class,
             ForwardCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
         })
 public final class Main implements Callable<Integer> {
