@@ -52,9 +52,10 @@ final class Gemm {
         int blocks = (n + NB - 1) / NB;
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        ctx.parallelFor(blocks, 1, (b0, b1) -> {
-            float[] wb = new float[NB * kcMax];
-            float[] tile = new float[MR * NR];
+        Scratch scratch = new Scratch(ctx, NB * kcMax);
+        ctx.parallelFor(blocks, 1, (thread, b0, b1) -> {
+            float[] wb = scratch.a(thread);
+            float[] tile = scratch.tile(thread);
             for (int b = b0; b < b1; b++) {
                 int j0 = b * NB;
                 int rows = Math.min(NB, n - j0);
@@ -92,10 +93,11 @@ final class Gemm {
         int strips = (k + NR - 1) / NR;
         int kBlocks = (n + KC - 1) / KC;
         int kcMax = (n + kBlocks - 1) / kBlocks;
-        ctx.parallelFor(strips, 1, (s0, s1) -> {
-            float[] bp = new float[kcMax * NR];
+        Scratch scratch = new Scratch(ctx, kcMax * NR);
+        ctx.parallelFor(strips, 1, (thread, s0, s1) -> {
+            float[] bp = scratch.a(thread);
             float[] row = new float[NR];
-            float[] tile = new float[MR * NR];
+            float[] tile = scratch.tile(thread);
             for (int s = s0; s < s1; s++) {
                 int c0 = s * NR;
                 int cols = Math.min(NR, k - c0);
@@ -136,10 +138,11 @@ final class Gemm {
         int fullStrips = k / NR;
         int mBlocks = (m + KC - 1) / KC;
         int mcMax = (m + mBlocks - 1) / mBlocks;
-        ctx.parallelFor(groups, 1, (g0, g1) -> {
-            float[] at = new float[MR * mcMax];
+        Scratch scratch = new Scratch(ctx, MR * mcMax);
+        ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
+            float[] at = scratch.a(thread);
             float[] tail = k % NR == 0 ? null : new float[mcMax * NR];
-            float[] tile = new float[MR * NR];
+            float[] tile = scratch.tile(thread);
             for (int ic = 0; ic < m; ic += mcMax) {
                 int mc = Math.min(mcMax, m - ic);
                 if (tail != null) {
@@ -220,6 +223,36 @@ final class Gemm {
             } else {
                 System.arraycopy(tile, r * NR, c, o, cols);
             }
+        }
+    }
+
+    /**
+     * Per-thread work buffers of one call, allocated on a thread's first chunk: a job has up to 8 chunks per
+     * thread, and allocating (and zeroing) a 256 KiB buffer per chunk cost a few percent of a prefill GEMM.
+     */
+    private static final class Scratch {
+        private final float[][] a;
+        private final float[][] tiles;
+        private final int size;
+
+        Scratch(ExecutionContext ctx, int size) {
+            this.a = new float[ctx.threads()][];
+            this.tiles = new float[ctx.threads()][];
+            this.size = size;
+        }
+
+        float[] a(int thread) {
+            if (a[thread] == null) {
+                a[thread] = new float[size];
+            }
+            return a[thread];
+        }
+
+        float[] tile(int thread) {
+            if (tiles[thread] == null) {
+                tiles[thread] = new float[MR * NR];
+            }
+            return tiles[thread];
         }
     }
 
