@@ -40,6 +40,8 @@ final class Gemm {
     static final int KC = 1024;
     /** W rows widened per block in {@code linear}: 64 × KC floats (≤ 256 KiB) reused by every m panel. */
     static final int NB = 64;
+    /** Row groups per block in {@code backwardWeight}: their dyᵀ panel (128 × KC floats) stays in L2 while x strips pass. */
+    static final int GB = 16;
 
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
     static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
@@ -135,42 +137,40 @@ final class Gemm {
     static void backwardWeight(ExecutionContext ctx, float[] dy, int dyOff, float[] x, int xOff, int m, int n, int k,
                                float[] dw, int dwOff) {
         int groups = (n + MR - 1) / MR;
-        int fullStrips = k / NR;
+        int strips = (k + NR - 1) / NR;
         int mBlocks = (m + KC - 1) / KC;
         int mcMax = (m + mBlocks - 1) / mBlocks;
-        Scratch scratch = new Scratch(ctx, MR * mcMax);
+        Scratch scratch = new Scratch(ctx, GB * MR * mcMax, mcMax * NR);
         ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
             float[] at = scratch.a(thread);
-            float[] tail = k % NR == 0 ? null : new float[mcMax * NR];
+            float[] xs = scratch.b(thread);
             float[] tile = scratch.tile(thread);
             for (int ic = 0; ic < m; ic += mcMax) {
                 int mc = Math.min(mcMax, m - ic);
-                if (tail != null) {
-                    // the last, partial column strip of x rows ic.., zero-padded to NR lanes
-                    int c0 = fullStrips * NR;
+                for (int gb = g0; gb < g1; gb += GB) {
+                    int rowsInBlock = Math.min(g1, gb + GB) * MR - gb * MR;
+                    // A: dyᵀ of the block, at[jj·mc + i] = dy[ic + i, gb·MR + jj]; columns past n stay zero
                     for (int i = 0; i < mc; i++) {
-                        System.arraycopy(x, xOff + (ic + i) * k + c0, tail, i * NR, k - c0);
-                        java.util.Arrays.fill(tail, i * NR + k - c0, (i + 1) * NR, 0f);
-                    }
-                }
-                for (int g = g0; g < g1; g++) {
-                    int j0 = g * MR;
-                    int rows = Math.min(MR, n - j0);
-                    // A: dy columns j0.. as rows, at[r * mc + i] = dy[ic + i, j0 + r]; rows past n stay zero
-                    for (int r = 0; r < MR; r++) {
-                        for (int i = 0; i < mc; i++) {
-                            at[r * mc + i] = r < rows ? dy[dyOff + (ic + i) * n + j0 + r] : 0f;
+                        int src = dyOff + (ic + i) * n + gb * MR;
+                        int valid = Math.min(rowsInBlock, n - gb * MR);
+                        for (int jj = 0; jj < rowsInBlock; jj++) {
+                            at[jj * mc + i] = jj < valid ? dy[src + jj] : 0f;
                         }
                     }
-                    for (int s = 0; s < fullStrips; s++) {
-                        int co = dwOff + j0 * k + s * NR;
-                        int bo = xOff + ic * k + s * NR;
-                        kernel8(at, 0, mc, x, bo, k, mc, tile);
-                        storeTile(tile, rows, NR, dw, co, k, true);
-                    }
-                    if (tail != null) {
-                        kernel8(at, 0, mc, tail, 0, NR, mc, tile);
-                        storeTile(tile, rows, k - fullStrips * NR, dw, dwOff + j0 * k + fullStrips * NR, k, true);
+                    for (int s = 0; s < strips; s++) {
+                        int c0 = s * NR;
+                        int cols = Math.min(NR, k - c0);
+                        // B: the strip x[ic.., c0 .. c0 + NR) made contiguous (zero-padded past k), reused by every group
+                        for (int i = 0; i < mc; i++) {
+                            System.arraycopy(x, xOff + (ic + i) * k + c0, xs, i * NR, cols);
+                            if (cols < NR) {
+                                java.util.Arrays.fill(xs, i * NR + cols, (i + 1) * NR, 0f);
+                            }
+                        }
+                        for (int g = gb; g < Math.min(g1, gb + GB); g++) {
+                            kernel8(at, (g - gb) * MR * mc, mc, xs, 0, NR, mc, tile);
+                            storeTile(tile, Math.min(MR, n - g * MR), cols, dw, dwOff + g * MR * k + c0, k, true);
+                        }
                     }
                 }
             }
@@ -232,20 +232,35 @@ final class Gemm {
      */
     private static final class Scratch {
         private final float[][] a;
+        private final float[][] b;
         private final float[][] tiles;
-        private final int size;
+        private final int sizeA;
+        private final int sizeB;
 
-        Scratch(ExecutionContext ctx, int size) {
+        Scratch(ExecutionContext ctx, int sizeA) {
+            this(ctx, sizeA, 0);
+        }
+
+        Scratch(ExecutionContext ctx, int sizeA, int sizeB) {
             this.a = new float[ctx.threads()][];
+            this.b = new float[ctx.threads()][];
             this.tiles = new float[ctx.threads()][];
-            this.size = size;
+            this.sizeA = sizeA;
+            this.sizeB = sizeB;
         }
 
         float[] a(int thread) {
             if (a[thread] == null) {
-                a[thread] = new float[size];
+                a[thread] = new float[sizeA];
             }
             return a[thread];
+        }
+
+        float[] b(int thread) {
+            if (b[thread] == null) {
+                b[thread] = new float[sizeB];
+            }
+            return b[thread];
         }
 
         float[] tile(int thread) {
