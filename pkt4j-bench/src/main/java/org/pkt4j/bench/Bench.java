@@ -13,7 +13,6 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.pkt4j.llama.Llama;
 import org.pkt4j.tensor.DType;
-import org.pkt4j.tensor.ExecutionContext;
 
 /**
  * The harness behind {@code pkt bench}: the machine's FMA peak, GEMM throughput against OpenBLAS, prefill
@@ -35,9 +34,7 @@ public final class Bench {
         int[] threads = o.threadCounts();
         Map<Integer, Double> peak = new LinkedHashMap<>();
         for (int t : threads) {
-            try (ExecutionContext ctx = ExecutionContext.of(t)) {
-                peak.put(t, FmaPeak.gflops(ctx));
-            }
+            peak.put(t, FmaPeak.gflops(t));
             progress.accept(String.format("FMA peak %d thread(s): %.1f GFLOP/s", t, peak.get(t)));
         }
 
@@ -62,7 +59,7 @@ public final class Bench {
         }
 
         List<ModelBench.Result> model = new ArrayList<>();
-        MemoryProbe.Result memory = null;
+        List<MemoryProbe.Result> memory = new ArrayList<>();
         List<Path> written = new ArrayList<>();
         try {
             Map<String, Path> checkpoints = new LinkedHashMap<>();
@@ -94,8 +91,12 @@ public final class Bench {
             if (o.sections().contains("memory")) {
                 Map.Entry<String, Path> e = checkpoints.containsKey("BF16") ? Map.entry("BF16", checkpoints.get("BF16"))
                         : checkpoints.entrySet().iterator().next();
-                memory = MemoryProbe.run(e.getValue(), e.getKey(), o.promptTokens(), o.newTokens(), o.maxThreads());
-                progress.accept("memory probe: peak RSS " + memory.peakResident() / 1048576 + " MiB");
+                for (String heap : new String[] {null, MemoryProbe.boundedHeap(o.shape(), o.promptTokens(), o.newTokens())}) {
+                    MemoryProbe.Result r = MemoryProbe.run(e.getValue(), e.getKey(), o.promptTokens(), o.newTokens(), o.maxThreads(), heap);
+                    memory.add(r);
+                    progress.accept("memory probe (" + (heap == null ? "default heap" : "-Xmx" + heap) + "): peak RSS "
+                            + (r.peakResident() < 0 ? r.note() : r.peakResident() / 1048576 + " MiB"));
+                }
             }
         } finally {
             for (Path dir : written) {

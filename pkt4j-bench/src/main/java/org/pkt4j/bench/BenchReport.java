@@ -13,7 +13,7 @@ import java.util.Map;
 public record BenchReport(String shape, int cores, int vectorLanes, String java, double loadBefore, double loadAfter,
                           Map<Integer, Double> fmaPeakGflops, String openblas, List<MatmulBench.Result> matmul,
                           List<ModelBench.Result> model, List<TorchBaseline.Result> torch, List<Quoted> quoted,
-                          MemoryProbe.Result memory, List<TrainStepBench.Result> trainStep, List<Target> targets) {
+                          List<MemoryProbe.Result> memory, List<TrainStepBench.Result> trainStep, List<Target> targets) {
 
     /** A number quoted in the issue (measured earlier on this kind of machine), used when no baseline ran here. */
     public record Quoted(String what, int threads, double tokensPerSecond, String source) {
@@ -63,15 +63,18 @@ public record BenchReport(String shape, int cores, int vectorLanes, String java,
             line(b, "quoted: %s, %d thread%s: %.1f tokens/s (%s)", q.what(), q.threads(), q.threads() == 1 ? "" : "s",
                     q.tokensPerSecond(), q.source());
         }
-        if (memory != null) {
+        if (!memory.isEmpty()) {
             line(b, "");
-            if (memory.peakResident() < 0) {
-                line(b, "memory (%s): %s", memory.dtype(), memory.note());
+        }
+        for (MemoryProbe.Result m : memory) {
+            String heap = m.maxHeap() == null ? "default heap" : "-Xmx" + m.maxHeap();
+            if (m.peakResident() < 0) {
+                line(b, "memory (%s checkpoint, %s): %s", m.dtype(), heap, m.note());
             } else {
-                line(b, "memory while generating (%s checkpoint): peak RSS %s = JVM %s + weights %s (mapped) + KV cache %s"
+                line(b, "memory while generating (%s checkpoint, %s): peak RSS %s = JVM %s + weights %s (mapped) + KV cache %s"
                                 + " + activations %s + other %s (Java heap committed %s)",
-                        memory.dtype(), mib(memory.peakResident()), mib(memory.jvmBaseline()), mib(memory.weightFiles()),
-                        mib(memory.kvCache()), mib(memory.activations()), mib(memory.unexplained()), mib(memory.heapCommitted()));
+                        m.dtype(), heap, mib(m.peakResident()), mib(m.jvmBaseline()), mib(m.weightFiles()),
+                        mib(m.kvCache()), mib(m.activations()), mib(m.unexplained()), mib(m.heapCommitted()));
             }
         }
         for (TrainStepBench.Result r : trainStep) {

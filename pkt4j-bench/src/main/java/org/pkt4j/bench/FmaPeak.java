@@ -1,9 +1,10 @@
 package org.pkt4j.bench;
 
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.pkt4j.tensor.ExecutionContext;
 
 /**
  * The machine's fp32 FMA peak as Java reaches it: a register-only loop of independent vector FMAs (twelve
@@ -16,17 +17,41 @@ public final class FmaPeak {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** GFLOP/s of {@code ctx.threads()} threads running the loop at once (median of a few runs). */
-    public static double gflops(ExecutionContext ctx) {
-        int t = ctx.threads();
+    /**
+     * GFLOP/s of {@code threads} threads running the loop at the same time (median of a few runs). Plain
+     * threads started together, not the kernel pool: the pool lets its caller take every chunk when a worker
+     * wakes late, which would measure one core and call it two.
+     */
+    public static double gflops(int threads) throws InterruptedException {
         long iters = 20_000_000L;
-        float[] sink = new float[t];
-        Timing.Samples s = Timing.measure(() -> ctx.parallelFor(t, 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                sink[i] += loop(iters);
+        loop(iters);
+        double[] runs = new double[5];
+        for (int r = 0; r < runs.length; r++) {
+            CyclicBarrier start = new CyclicBarrier(threads + 1);
+            Thread[] ts = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                ts[i] = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException | BrokenBarrierException e) {
+                        return;
+                    }
+                    loop(iters);
+                });
+                ts[i].start();
             }
-        }), 0.3, 5, 0.5, 50);
-        return 12.0 * 2 * F.length() * iters * t / s.median() / 1e9;
+            try {
+                start.await();
+            } catch (BrokenBarrierException e) {
+                throw new IllegalStateException("FMA peak threads did not start", e);
+            }
+            long t0 = System.nanoTime();
+            for (Thread t : ts) {
+                t.join();
+            }
+            runs[r] = 12.0 * 2 * F.length() * iters * threads / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        }
+        return Timing.median(runs);
     }
 
     /** Vector lanes of the preferred species (16 with AVX-512). */

@@ -15,8 +15,9 @@ import org.pkt4j.tensor.kernel.MatMul;
 /**
  * y = x·Wᵀ throughput of {@link MatMul#linear} for decode (M = 1) and prefill/training (M = 64, 256) shapes,
  * with F32 and BF16 weights in native memory (as mapped weights are), next to OpenBLAS {@code cblas_sgemm}
- * on the same fp32 weights and activations, timed in the same process. OpenBLAS has no BF16-weight × fp32
- * product, so BF16 rows compare against its fp32 sgemm on the unrounded weights.
+ * on the same fp32 weights and activations, timed in the same process and in turns (one call of each per
+ * round), so both see the same contention. OpenBLAS has no BF16-weight × fp32 product, so BF16 rows compare
+ * against its fp32 sgemm on the unrounded weights.
  */
 public final class MatmulBench {
     private MatmulBench() {
@@ -54,17 +55,24 @@ public final class MatmulBench {
                 float[] y = new float[m * n];
                 double flops = 2.0 * m * n * k;
                 for (int t : threadCounts) {
-                    Double blasGflops = null;
-                    if (blas != null) {
-                        blasGflops = flops / openblasSeconds(blas, x, m, k, w32, n, t, seconds) / 1e9;
-                    }
-                    try (ExecutionContext ctx = ExecutionContext.of(t)) {
-                        for (Tensor w : new Tensor[] {w32, w16}) {
-                            Timing.Samples s = Timing.measure(() -> MatMul.linear(ctx, x, 0, m, k, w, y, 0, false),
-                                    Math.min(0.3, seconds), 3, seconds, 10_000);
-                            double g = flops / s.median() / 1e9;
-                            Double ratio = blasGflops == null ? null : g / blasGflops;
-                            Result r = new Result(m, n, k, w.dtype().name(), t, g, g / (peakPerThread * t), blasGflops, ratio, s.count());
+                    try (ExecutionContext ctx = ExecutionContext.of(t); Arena arena = Arena.ofConfined()) {
+                        MemorySegment xs = arena.allocate((long) m * k * 4, 64);
+                        MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_FLOAT, 0, x.length);
+                        MemorySegment ys = arena.allocate((long) m * n * 4, 64);
+                        List<Runnable> bodies = new ArrayList<>();
+                        bodies.add(() -> MatMul.linear(ctx, x, 0, m, k, w32, y, 0, false));
+                        bodies.add(() -> MatMul.linear(ctx, x, 0, m, k, w16, y, 0, false));
+                        if (blas != null) {
+                            blas.setThreads(t);
+                            bodies.add(() -> blas.linear(xs, m, k, w32.data(), n, ys));
+                        }
+                        Timing.Samples[] s = Timing.interleaved(bodies.toArray(Runnable[]::new), Math.min(0.2, seconds), 3,
+                                seconds * bodies.size(), 100_000);
+                        Double blasGflops = blas == null ? null : flops / s[2].median() / 1e9;
+                        for (int i = 0; i < 2; i++) {
+                            double g = flops / s[i].median() / 1e9;
+                            Result r = new Result(m, n, k, i == 0 ? "F32" : "BF16", t, g, g / (peakPerThread * t), blasGflops,
+                                    blasGflops == null ? null : g / blasGflops, s[i].count());
                             out.add(r);
                             progress.accept(String.format("matmul m=%d n=%d k=%d %s threads=%d: %.1f GFLOP/s%s", m, n, k,
                                     r.dtype(), t, g, blasGflops == null ? "" : String.format(" (OpenBLAS %.1f)", blasGflops)));
@@ -74,16 +82,6 @@ public final class MatmulBench {
             }
         }
         return out;
-    }
-
-    private static double openblasSeconds(OpenBlas blas, float[] x, int m, int k, Tensor w32, int n, int threads, double seconds) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment xs = arena.allocate((long) m * k * 4, 64);
-            MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_FLOAT, 0, x.length);
-            MemorySegment ys = arena.allocate((long) m * n * 4, 64);
-            blas.setThreads(threads);
-            return Timing.measure(() -> blas.linear(xs, m, k, w32.data(), n, ys), Math.min(0.3, seconds), 3, seconds, 10_000).median();
-        }
     }
 
     /** W[n, k] of uniform(-1, 1) fp32 values in native memory. */

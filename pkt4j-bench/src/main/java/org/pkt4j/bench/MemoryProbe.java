@@ -26,8 +26,8 @@ public final class MemoryProbe {
     private MemoryProbe() {
     }
 
-    /** Bytes; {@code jvmBaseline} is the peak before the model is opened. */
-    public record Result(String dtype, long peakResident, long jvmBaseline, long weightFiles, long kvCache,
+    /** Bytes; {@code jvmBaseline} is the peak before the model is opened; {@code maxHeap} null = the JVM's default. */
+    public record Result(String dtype, String maxHeap, long peakResident, long jvmBaseline, long weightFiles, long kvCache,
                          long activations, long heapCommitted, String note) {
         /** What the peak holds beyond the JVM, weights, KV cache and activations. */
         public long unexplained() {
@@ -50,7 +50,7 @@ public final class MemoryProbe {
         }
         long peak = vmHwm();
         long kv = 2L * c.numLayers() * (promptTokens + newTokens) * c.kvDim() * Float.BYTES;
-        Result r = new Result(String.valueOf(c.dtype()), peak, baseline, weightBytes(dir), kv, activationBytes(c, promptTokens),
+        Result r = new Result(String.valueOf(c.dtype()), null, peak, baseline, weightBytes(dir), kv, activationBytes(c, promptTokens),
                 Runtime.getRuntime().totalMemory(), "");
         System.out.print(Json.writeLine(r));
     }
@@ -88,24 +88,39 @@ public final class MemoryProbe {
         return -1;
     }
 
-    /** Runs the probe in a fresh JVM with the classpath and vector module of this one. */
-    public static Result run(Path dir, String dtype, int promptTokens, int newTokens, int threads) throws IOException, InterruptedException {
+    /**
+     * Runs the probe in a fresh JVM with the classpath, vector module and collector of {@code pkt}.
+     *
+     * @param maxHeap an -Xmx value ("96m"), or null for the JVM's default (a quarter of RAM), under which the
+     *                collector lets garbage grow the heap well past what the forward holds live
+     */
+    public static Result run(Path dir, String dtype, int promptTokens, int newTokens, int threads, String maxHeap)
+            throws IOException, InterruptedException {
         if (!Files.isReadable(Path.of("/proc/self/status"))) {
-            return new Result(dtype, -1, -1, weightBytes(dir), 0, 0, 0, "not measured: no /proc/self/status on this system");
+            return new Result(dtype, maxHeap, -1, -1, weightBytes(dir), 0, 0, 0, "not measured: no /proc/self/status on this system");
         }
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC",
-                "-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"));
+        if (maxHeap != null) {
+            cmd.add("-Xmx" + maxHeap);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(),
                 dir.toString(), String.valueOf(promptTokens), String.valueOf(newTokens), String.valueOf(threads)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || out.isEmpty()) {
             p.destroyForcibly();
-            return new Result(dtype, -1, -1, weightBytes(dir), 0, 0, 0, "not measured: the probe JVM failed (exit "
-                    + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+            return new Result(dtype, maxHeap, -1, -1, weightBytes(dir), 0, 0, 0, "not measured: the probe JVM failed (exit "
+                    + (p.isAlive() ? "timeout" : p.exitValue()) + (maxHeap != null ? ", -Xmx" + maxHeap : "") + ")");
         }
         Result r = Json.MAPPER.readValue(out.lines().reduce((a, b) -> b).orElseThrow(), Result.class);
-        return new Result(dtype, r.peakResident(), r.jvmBaseline(), r.weightFiles(), r.kvCache(), r.activations(),
+        return new Result(dtype, maxHeap, r.peakResident(), r.jvmBaseline(), r.weightFiles(), r.kvCache(), r.activations(),
                 r.heapCommitted(), r.note());
+    }
+
+    /** A heap bound with room for the KV cache, activations and transient buffers: 4× what the forward holds, ≥ 64 MiB. */
+    public static String boundedHeap(LlamaConfig c, int promptTokens, int newTokens) {
+        long need = 2L * c.numLayers() * (promptTokens + newTokens) * c.kvDim() * Float.BYTES + activationBytes(c, promptTokens);
+        return Math.max(64, 4 * need / 1048576 + 32) + "m";
     }
 }

@@ -53,6 +53,38 @@ public final class Timing {
         return new Samples(out);
     }
 
+    /**
+     * Times several bodies in turns — one call of each per round — so that on a shared machine they all see
+     * the same mix of quiet and contended moments, which separate runs of a few seconds each do not. Each body
+     * is warmed up first; rounds continue until {@code minRounds} and {@code minSeconds} are both reached.
+     */
+    public static Samples[] interleaved(Runnable[] bodies, double warmupSeconds, int minRounds, double minSeconds, int maxRounds) {
+        for (Runnable b : bodies) {
+            long w0 = System.nanoTime();
+            do {
+                b.run();
+            } while (System.nanoTime() - w0 < warmupSeconds * 1e9);
+        }
+        double[][] s = new double[bodies.length][maxRounds];
+        int n = 0;
+        long t0 = System.nanoTime();
+        while (n < maxRounds && (n < minRounds || System.nanoTime() - t0 < minSeconds * 1e9)) {
+            for (int i = 0; i < bodies.length; i++) {
+                long t = System.nanoTime();
+                bodies[i].run();
+                s[i][n] = (System.nanoTime() - t) / 1e9;
+            }
+            n++;
+        }
+        Samples[] out = new Samples[bodies.length];
+        for (int i = 0; i < bodies.length; i++) {
+            double[] v = Arrays.copyOf(s[i], n);
+            Arrays.sort(v);
+            out[i] = new Samples(v);
+        }
+        return out;
+    }
+
     /** The median of values (sorted copy). */
     public static double median(double[] values) {
         double[] v = values.clone();

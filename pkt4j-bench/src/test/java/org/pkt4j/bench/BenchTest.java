@@ -101,7 +101,7 @@ class BenchTest {
             assertTrue(m.prefillTokensPerSecond() > 0 && m.decodeTokensPerSecond() > 0, m.toString());
         }
         assertTrue(r.matmul().isEmpty());
-        assertNull(r.memory());
+        assertTrue(r.memory().isEmpty());
         assertEquals(2, r.trainStep().size());
         assertNull(r.trainStep().get(0).tokensPerSecond(), "the train step is not measured on this branch");
         try (var files = Files.list(tmp)) {
