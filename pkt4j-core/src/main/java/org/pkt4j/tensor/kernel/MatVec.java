@@ -11,10 +11,10 @@ import org.pkt4j.tensor.Tensor;
 
 /**
  * y = x·Wᵀ for fewer than {@link MatMul#GEMM_MIN_ROWS} rows of x — decode is one row. The product is bound
- * by reading W from memory, so the kernel reads each W element once: four W rows per step share each load
- * of x, BF16 rows are widened in registers by a shift (half the bytes of F32 for the same arithmetic), and
- * the rows are split across threads. With several x rows the four W rows are widened once into a small
- * buffer that stays in L1 while every x row is dotted with them.
+ * by reading W from memory, so the kernel reads each W element once: one row after another for a single x
+ * row (four side by side for long F32 rows, see {@link #SEQUENTIAL_F32_ROW_BYTES}), BF16 widened in
+ * registers by a shift (half the bytes of F32 for the same arithmetic), rows split across threads. With several x rows, four W rows at a time are widened into a
+ * small buffer that stays in L1 while every x row is dotted with them.
  */
 final class MatVec {
     private MatVec() {
@@ -22,6 +22,14 @@ final class MatVec {
 
     /** W rows per step. */
     static final int RB = 4;
+    /**
+     * Longest fp32 row (bytes) read by the one-row-at-a-time decode kernel; longer fp32 rows go four at a time.
+     * Measured, not derived: on this AMD machine reading rows one after another (strictly sequential) gave
+     * 25–30% more decode tokens/s for 288-wide F32 rows and for BF16 rows of every width, but 45% less for
+     * 768- and 2048-wide F32 rows, where four interleaved rows kept the old speed. The cause (prefetcher or JIT
+     * loop shape) is not known; this rule keeps the better of the two measured kernels for each case.
+     */
+    static final int SEQUENTIAL_F32_ROW_BYTES = 1536;
     private static final int L = MatMul.L;
 
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ, row by row of W. */
@@ -33,33 +41,49 @@ final class MatVec {
         long rowBytes = (long) k * dt.bytes();
         // at least ~64 KiB of W per chunk: enough to hide a worker's wake-up, small enough to balance two threads
         int grain = (int) Math.max(RB, Math.min(n, (65536 / Math.max(1, rowBytes) + RB - 1) / RB * RB));
+        if (m == 1 && dt == DType.F32 && rowBytes > SEQUENTIAL_F32_ROW_BYTES) {
+            ctx.parallelFor(n, grain, (j0, j1) -> {
+                float[] s = new float[RB];
+                int j = j0;
+                for (; j + RB <= j1; j += RB) {
+                    dot4F32(x, xOff, seg, j * rowBytes, rowBytes, k, s);
+                    store(s, RB, y, yOff + j, accumulate);
+                }
+                for (; j < j1; j++) {
+                    float v = dotF32(x, xOff, seg, j * rowBytes, k);
+                    y[yOff + j] = accumulate ? y[yOff + j] + v : v;
+                }
+            });
+            return;
+        }
+        if (m == 1) {
+            ctx.parallelFor(n, grain, (j0, j1) -> {
+                for (int j = j0; j < j1; j++) {
+                    long at = j * rowBytes;
+                    float v = switch (dt) {
+                        case F32 -> dotF32(x, xOff, seg, at, k);
+                        case BF16 -> dotBf16(x, xOff, seg, at, k);
+                        default -> dotF16(x, xOff, seg, at, k);
+                    };
+                    y[yOff + j] = accumulate ? y[yOff + j] + v : v;
+                }
+            });
+            return;
+        }
         ctx.parallelFor(n, grain, (j0, j1) -> {
-            float[] wb = m > 1 ? new float[RB * k] : null;
+            float[] wb = new float[RB * k];
             float[] s = new float[RB];
             int j = j0;
             for (; j + RB <= j1; j += RB) {
-                if (m == 1) {
-                    long at = j * rowBytes;
-                    switch (dt) {
-                        case F32 -> dot4F32(x, xOff, seg, at, rowBytes, k, s);
-                        case BF16 -> dot4Bf16(x, xOff, seg, at, rowBytes, k, s);
-                        default -> dot4F16(x, xOff, seg, at, rowBytes, k, s);
-                    }
-                    store(s, RB, y, yOff + j, accumulate);
-                } else {
-                    for (int r = 0; r < RB; r++) {
-                        MatMul.loadRow(seg, dt, (long) (j + r) * k, k, wb, r * k);
-                    }
-                    for (int i = 0; i < m; i++) {
-                        dot4Array(x, xOff + i * k, wb, k, s);
-                        store(s, RB, y, yOff + i * n + j, accumulate);
-                    }
+                for (int r = 0; r < RB; r++) {
+                    MatMul.loadRow(seg, dt, (long) (j + r) * k, k, wb, r * k);
+                }
+                for (int i = 0; i < m; i++) {
+                    dot4Array(x, xOff + i * k, wb, k, s);
+                    store(s, RB, y, yOff + i * n + j, accumulate);
                 }
             }
             for (; j < j1; j++) {
-                if (wb == null) {
-                    wb = new float[RB * k];
-                }
                 MatMul.loadRow(seg, dt, (long) j * k, k, wb, 0);
                 for (int i = 0; i < m; i++) {
                     int o = yOff + i * n + j;
@@ -76,7 +100,34 @@ final class MatVec {
         }
     }
 
-    /** s[r] = W row (at + r·rowBytes) · x for four fp32 rows. */
+    /**
+     * W row · x for one fp32 row at byte offset {@code at}, four vectors per step. Rows are read one after
+     * another, so the matrix streams strictly sequentially (x stays in L1).
+     */
+    static float dotF32(float[] x, int xo, MemorySegment seg, long at, int k) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        int p = 0;
+        for (; p <= k - 4 * L; p += 4 * L) {
+            long b = at + 4L * p;
+            a0 = FloatVector.fromMemorySegment(MatMul.F, seg, b, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 4L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+            a2 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 8L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 2 * L), a2);
+            a3 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 12L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 3 * L), a3);
+        }
+        for (; p <= k - L; p += L) {
+            a0 = FloatVector.fromMemorySegment(MatMul.F, seg, at + 4L * p, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            s += x[xo + p] * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * p);
+        }
+        return s;
+    }
+
+    /**
+     * s[r] = W row (at + r·rowBytes) · x for four fp32 rows read side by side: the decode kernel for long fp32
+     * rows (see {@link #SEQUENTIAL_F32_ROW_BYTES}).
+     */
     static void dot4F32(float[] x, int xo, MemorySegment seg, long at, long rowBytes, int k, float[] s) {
         FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
         long r0 = at, r1 = at + rowBytes, r2 = at + 2 * rowBytes, r3 = at + 3 * rowBytes;
@@ -101,54 +152,44 @@ final class MatVec {
         }
     }
 
-    /** {@link #dot4F32} for bfloat16 rows, widened by a shift in registers. */
-    static void dot4Bf16(float[] x, int xo, MemorySegment seg, long at, long rowBytes, int k, float[] s) {
+    /** {@link #dotF32} for a bfloat16 row, widened by a shift in registers. */
+    static float dotBf16(float[] x, int xo, MemorySegment seg, long at, int k) {
         FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
-        long r0 = at, r1 = at + rowBytes, r2 = at + 2 * rowBytes, r3 = at + 3 * rowBytes;
         int p = 0;
+        for (; p <= k - 4 * L; p += 4 * L) {
+            long b = at + 2L * p;
+            a0 = MatMul.bf16Vector(seg, b).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = MatMul.bf16Vector(seg, b + 2L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+            a2 = MatMul.bf16Vector(seg, b + 4L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 2 * L), a2);
+            a3 = MatMul.bf16Vector(seg, b + 6L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 3 * L), a3);
+        }
         for (; p <= k - L; p += L) {
-            FloatVector xv = FloatVector.fromArray(MatMul.F, x, xo + p);
-            long b = 2L * p;
-            a0 = MatMul.bf16Vector(seg, r0 + b).fma(xv, a0);
-            a1 = MatMul.bf16Vector(seg, r1 + b).fma(xv, a1);
-            a2 = MatMul.bf16Vector(seg, r2 + b).fma(xv, a2);
-            a3 = MatMul.bf16Vector(seg, r3 + b).fma(xv, a3);
+            a0 = MatMul.bf16Vector(seg, at + 2L * p).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
         }
-        s[0] = a0.reduceLanes(VectorOperators.ADD);
-        s[1] = a1.reduceLanes(VectorOperators.ADD);
-        s[2] = a2.reduceLanes(VectorOperators.ADD);
-        s[3] = a3.reduceLanes(VectorOperators.ADD);
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) {
-            float xv = x[xo + p];
-            for (int r = 0; r < RB; r++) {
-                s[r] += xv * DType.bf16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + r * rowBytes + 2L * p));
-            }
+            s += x[xo + p] * DType.bf16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * p));
         }
+        return s;
     }
 
-    /** {@link #dot4F32} for IEEE half rows. */
-    static void dot4F16(float[] x, int xo, MemorySegment seg, long at, long rowBytes, int k, float[] s) {
-        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
-        long r0 = at, r1 = at + rowBytes, r2 = at + 2 * rowBytes, r3 = at + 3 * rowBytes;
+    /** {@link #dotF32} for an IEEE half row. */
+    static float dotF16(float[] x, int xo, MemorySegment seg, long at, int k) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0;
         int p = 0;
+        for (; p <= k - 2 * L; p += 2 * L) {
+            long b = at + 2L * p;
+            a0 = MatMul.f16Vector(seg, b).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = MatMul.f16Vector(seg, b + 2L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+        }
         for (; p <= k - L; p += L) {
-            FloatVector xv = FloatVector.fromArray(MatMul.F, x, xo + p);
-            long b = 2L * p;
-            a0 = MatMul.f16Vector(seg, r0 + b).fma(xv, a0);
-            a1 = MatMul.f16Vector(seg, r1 + b).fma(xv, a1);
-            a2 = MatMul.f16Vector(seg, r2 + b).fma(xv, a2);
-            a3 = MatMul.f16Vector(seg, r3 + b).fma(xv, a3);
+            a0 = MatMul.f16Vector(seg, at + 2L * p).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
         }
-        s[0] = a0.reduceLanes(VectorOperators.ADD);
-        s[1] = a1.reduceLanes(VectorOperators.ADD);
-        s[2] = a2.reduceLanes(VectorOperators.ADD);
-        s[3] = a3.reduceLanes(VectorOperators.ADD);
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) {
-            float xv = x[xo + p];
-            for (int r = 0; r < RB; r++) {
-                s[r] += xv * Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + r * rowBytes + 2L * p));
-            }
+            s += x[xo + p] * Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * p));
         }
+        return s;
     }
 
     /** s[r] = wb[r·k, (r+1)·k) · x[xo, xo + k) for four widened rows. */
