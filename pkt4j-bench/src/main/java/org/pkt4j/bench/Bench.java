@@ -139,7 +139,8 @@ public final class Bench {
                 q.add(new BenchReport.Quoted("llama2.c F32 decode (no llama2.c here)", t, l2c[t - 1], QUOTE));
             }
             boolean torchMeasured = torch.stream().anyMatch(r -> r.threads() == t && r.prefillTokensPerSecond() != null);
-            if (pt != null && !torchMeasured) {
+            // the quote is for a 256-token prompt; prefill tokens/s depends on the length (attention grows with it)
+            if (pt != null && !torchMeasured && o.promptTokens() == 256) {
                 q.add(new BenchReport.Quoted("PyTorch F32 prefill, 256 tokens", t, pt[t - 1], QUOTE));
             }
         }

@@ -29,6 +29,8 @@ public final class MatmulBench {
     }
 
     public static final int[] ROWS = {1, 64, 256};
+    /** Untimed calls per body before timing: long enough for the JIT to compile the kernels (~0.1 s). */
+    static final double WARMUP_SECONDS = 0.3;
     /** (K, N): a 768- or 2048-wide input into a 2048-wide projection or a 32000-token LM head. */
     public static final int[][] K_N = {{768, 2048}, {2048, 2048}, {768, 32000}, {2048, 32000}};
 
@@ -66,7 +68,7 @@ public final class MatmulBench {
                             blas.setThreads(t);
                             bodies.add(() -> blas.linear(xs, m, k, w32.data(), n, ys));
                         }
-                        Timing.Samples[] s = Timing.interleaved(bodies.toArray(Runnable[]::new), Math.min(0.2, seconds), 3,
+                        Timing.Samples[] s = Timing.interleaved(bodies.toArray(Runnable[]::new), WARMUP_SECONDS, 3,
                                 seconds * bodies.size(), 100_000);
                         Double blasGflops = blas == null ? null : flops / s[2].median() / 1e9;
                         for (int i = 0; i < 2; i++) {
