@@ -39,8 +39,9 @@ final class MatVec {
         MemorySegment seg = w.data();
         DType dt = w.dtype();
         long rowBytes = (long) k * dt.bytes();
-        // at least ~64 KiB of W per chunk: enough to hide a worker's wake-up, small enough to balance two threads
-        int grain = (int) Math.max(RB, Math.min(n, (65536 / Math.max(1, rowBytes) + RB - 1) / RB * RB));
+        // at least ~256 KiB of W per chunk (~10 µs of streaming): a parked worker takes microseconds to wake, and
+        // one preempted while holding a chunk stalls the whole call, so small matrices are not worth splitting
+        int grain = (int) Math.max(RB, Math.min(n, (262144 / Math.max(1, rowBytes) + RB - 1) / RB * RB));
         if (m == 1 && dt == DType.F32 && rowBytes > SEQUENTIAL_F32_ROW_BYTES) {
             ctx.parallelFor(n, grain, (j0, j1) -> {
                 float[] s = new float[RB];
