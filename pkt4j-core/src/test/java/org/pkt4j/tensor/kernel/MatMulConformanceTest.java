@@ -22,7 +22,8 @@ import org.pkt4j.tensor.Tensor;
  * Kernel conformance: every Vector API matrix kernel ({@link Gemm}, {@link MatVec}, and {@link MatMul}'s
  * dispatch over them) against {@link MatMulScalar} on seeded odd shapes — lengths that are not multiples of
  * the vector width or the tile, M = 1, N = 1, K = 1, fp32 rows on both sides of the decode kernel's
- * row-length switch, shapes past the reduction block — for every weight
+ * row-length switch, decode matrices large enough to be split across threads, shapes past the reduction
+ * block — for every weight
  * dtype, with and without accumulation, at non-zero offsets, with weights on the heap and in native memory
  * at an unaligned address (as in a memory-mapped safetensors file). Outputs are compared over the whole
  * array, so a write outside the target range fails too.
@@ -39,7 +40,8 @@ class MatMulConformanceTest {
     /** (m, n, k): y[m, n] = x[m, k]·W[n, k]ᵀ, dx[m, k] = dy[m, n]·W, dW[n, k] += dyᵀ·x. */
     static Stream<Arguments> shapes() {
         int[][] shapes = {
-            {1, 1, 1}, {1, 5, 3}, {1, 7, 17}, {1, 33, 100}, {1, 130, 257}, {1, 9, 400}, {1, 13, 517},
+            {1, 1, 1}, {1, 5, 3}, {1, 7, 17}, {1, 33, 100}, {1, 130, 257}, {1, 9, 400}, {1, 13, 517}, {1, 2101, 70},
+            {3, 2101, 70},
             {2, 9, 15}, {3, 4, 16}, {5, 17, 33}, {7, 8, 1},
             {8, 1, 1}, {8, 8, 16}, {9, 3, 17}, {17, 65, 33}, {31, 9, 7}, {32, 32, 32}, {33, 70, 45},
             {67, 130, 100}, {8, 129, 5}, {40, 20, 1030}, {5, 1100, 40}, {1030, 9, 33},
