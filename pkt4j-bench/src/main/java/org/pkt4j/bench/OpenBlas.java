@@ -20,8 +20,10 @@ import java.util.Optional;
  * detecting the CPU. Some machines set that variable to an older core (e.g. Haswell: AVX2 kernels on an
  * AVX-512 machine, ~half the speed), which would make the baseline look weak, so {@link #load} sets or
  * clears it in this process's environment (libc {@code setenv}/{@code unsetenv}) just before loading, and
- * reports the core OpenBLAS then chose.
+ * reports the core OpenBLAS then chose. Native access is the point of this class, hence the restricted
+ * FFM calls ({@code pkt} runs with {@code --enable-native-access=ALL-UNNAMED}).
  */
+@SuppressWarnings("restricted")
 public final class OpenBlas {
     /** Where Debian's libopenblas0-pthread (and the generic alternative) put the library. */
     public static final List<Path> CANDIDATES = List.of(

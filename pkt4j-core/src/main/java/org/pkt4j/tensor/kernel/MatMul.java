@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.pkt4j.tensor.DType;
 import org.pkt4j.tensor.ExecutionContext;
@@ -21,10 +22,11 @@ public final class MatMul {
     private MatMul() {
     }
 
+    /** The float species of every kernel: 16 lanes with AVX-512, 8 with AVX2, 4 with NEON; at least 4 everywhere. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
-    static final VectorSpecies<Short> S = F.length() == 16 ? ShortVector.SPECIES_256
-            : F.length() == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
+    /** L 16-bit lanes (half the float vector's bits): one load of BF16/F16 weights widens to one float vector. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     /**
