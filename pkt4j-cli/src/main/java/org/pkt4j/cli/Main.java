@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PostpktCommand.class,
             SensitivityCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })
