@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             LocateCommand.class,
             FinetuneCommand.class,
+            LatenCommand.class,
+            TransferCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })

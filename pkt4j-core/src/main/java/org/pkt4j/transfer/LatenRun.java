@@ -76,6 +76,13 @@ public final class LatenRun {
         return old;
     }
 
+    /** Fails fast (before any model is read) when a fresh run would meet an existing directory. */
+    public static void checkFresh(Path run, Mode mode) throws IOException {
+        if (mode == Mode.FRESH && Files.exists(run) && !(Files.isDirectory(run) && isEmpty(run))) {
+            throw new FileAlreadyExistsException(run.toString(), null, "already exists; pass --resume to continue its run or --force to start over");
+        }
+    }
+
     /** Writes the manifest of a fresh run. */
     public static void writeManifest(Path run, Map<String, Object> manifest) throws IOException {
         Files.createDirectories(run);
@@ -135,8 +142,8 @@ public final class LatenRun {
                 compare(file, was, e.getValue(), prefix.isEmpty() ? e.getKey() : prefix);
             } else if (!sameValue(was, e.getValue())) {
                 String name = prefix.isEmpty() ? e.getKey() : prefix + " (" + e.getKey() + ")";
-                throw new IllegalArgumentException("cannot resume " + file.getParent() + ": it was started with " + name + " = "
-                        + (was.isMissingNode() ? "nothing" : was) + ", this call has " + e.getValue()
+                throw new IllegalArgumentException("cannot resume " + file.getParent() + ": it was started with " + name + " "
+                        + (was.isMissingNode() ? "(not recorded)" : was) + ", this call has " + name + " " + e.getValue()
                         + "; resume with the same options and inputs, or pass --force to start over");
             }
         }

@@ -39,6 +39,7 @@ public final class LatenTraining {
     }
 
     public static LatenTrainer.Result run(Request r, ExecutionContext ctx, LatenTrainer.Listener listener) throws IOException {
+        LatenRun.checkFresh(r.run(), r.mode());
         ModelFiles sf = ModelFiles.locate(r.source(), null), tf = ModelFiles.locate(r.target(), null);
         checkSharedTokenizer(sf, tf);
         Llama source = sf.open(), target = tf.open();
