@@ -29,8 +29,9 @@ import org.pkt4j.train.Optimizer;
  *   <li>{@code hypernetwork.safetensors}: H's weights, F32, under the reference's state-dict names
  *       ({@code network.<module>.0.weight} = W1, {@code network.<module>.2.weight} = W2);</li>
  *   <li>{@code optimizer.safetensors}: AdamW's moments ({@code exp_avg.<name>}, {@code exp_avg_sq.<name>}) —
- *       kept in the newest checkpoint only (resuming needs it; fusing does not), which bounds a run's disk use
- *       at one optimizer state plus one H per step;</li>
+ *       kept in the two newest checkpoints only (resuming needs it, fusing does not; the older one is a
+ *       fallback should the newest be damaged), which bounds a run's disk use at two optimizer states plus one
+ *       H per step;</li>
  *   <li>{@code state.json}: format, step, optimizer steps, the scheduler's position and next values, and the
  *       random state (the next step's align draw is {@code random.seed(k + 1)}: nothing else to carry).</li>
  * </ul>
@@ -51,8 +52,11 @@ public final class LatenCheckpoint {
         return run.resolve("checkpoint_" + k);
     }
 
+    /** Checkpoints that keep their optimizer state: the newest ones. */
+    static final int KEEP_OPTIMIZER = 2;
+
     /**
-     * Writes checkpoint k and drops the optimizer state of older checkpoints.
+     * Writes checkpoint k and drops the optimizer state of all but the {@value #KEEP_OPTIMIZER} newest checkpoints.
      *
      * @param state the step's record for state.json (scheduler position, random state, example)
      */
@@ -79,10 +83,9 @@ public final class LatenCheckpoint {
             SafetensorsWriter.writeTo(tmp.resolve(OPTIMIZER), moments, Map.of("format", "pt", "producer", "pkt4j laten train"));
             Files.writeString(tmp.resolve(STATE), Json.write(json) + "\n");
         });
-        for (int old : steps(run)) {
-            if (old != k) {
-                Files.deleteIfExists(dir(run, old).resolve(OPTIMIZER));
-            }
+        List<Integer> all = steps(run);
+        for (int i = 0; i < all.size() - KEEP_OPTIMIZER; i++) {
+            Files.deleteIfExists(dir(run, all.get(i)).resolve(OPTIMIZER));
         }
         return dir;
     }
@@ -133,8 +136,24 @@ public final class LatenCheckpoint {
         }
     }
 
-    /** Restores H's weights and the optimizer's state from checkpoint k (for resuming). */
+    /**
+     * Restores H's weights and the optimizer's state from checkpoint k (for resuming). A damaged or incomplete
+     * checkpoint is a {@link FormatException} or {@link NoSuchFileException} naming the file and the way out.
+     */
     public static JsonNode restore(Path run, int k, Hypernetwork h, Optimizer optimizer) throws IOException {
+        try {
+            return restoreOrThrow(run, k, h, optimizer);
+        } catch (FormatException | NoSuchFileException e) {
+            String hint = k > 0 ? "; delete " + dir(run, k) + " to resume from checkpoint_" + (k - 1) + ", or pass --force to start over"
+                    : "; pass --force to start over";
+            if (e instanceof NoSuchFileException n) {
+                throw new NoSuchFileException(n.getFile(), null, (n.getReason() == null ? "missing" : n.getReason()) + hint);
+            }
+            throw new FormatException(dir(run, k), e.getMessage() + hint, e);
+        }
+    }
+
+    private static JsonNode restoreOrThrow(Path run, int k, Hypernetwork h, Optimizer optimizer) throws IOException {
         Path dir = dir(run, k);
         JsonNode state = Json.read(dir.resolve(STATE));
         if (!FORMAT.equals(state.path("format").asText()) || state.path("step").asInt(-1) != k) {
@@ -153,8 +172,8 @@ public final class LatenCheckpoint {
         Map<String, Tensor> dst = h.stateDict();
         Path opt = dir.resolve(OPTIMIZER);
         if (!Files.isRegularFile(opt)) {
-            throw new NoSuchFileException(opt.toString(), null, "missing: only the newest checkpoint keeps the optimizer state, so the run "
-                    + "can only resume from its newest checkpoint");
+            throw new NoSuchFileException(opt.toString(), null, "missing: only the " + KEEP_OPTIMIZER + " newest checkpoints keep the "
+                    + "optimizer state");
         }
         SafetensorsFile st = SafetensorsFile.open(opt);
         Map<String, float[]> moments = new LinkedHashMap<>();

@@ -57,6 +57,22 @@ public record LatenOptions(double lr, double rate, long seed, int cutoff, boolea
         return new LatenOptions(lr, rate, seed, cutoff, trainOnInputs, compat, attribution, modules, n, alignPerStep);
     }
 
+    public LatenOptions withLr(double maxLr) {
+        return new LatenOptions(maxLr, rate, seed, cutoff, trainOnInputs, compat, attribution, modules, steps, alignPerStep);
+    }
+
+    public LatenOptions withRate(double r) {
+        return new LatenOptions(lr, r, seed, cutoff, trainOnInputs, compat, attribution, modules, steps, alignPerStep);
+    }
+
+    public LatenOptions withSeed(long s) {
+        return new LatenOptions(lr, rate, s, cutoff, trainOnInputs, compat, attribution, modules, steps, alignPerStep);
+    }
+
+    public LatenOptions withTrainOnInputs(boolean on) {
+        return new LatenOptions(lr, rate, seed, cutoff, on, compat, attribution, modules, steps, alignPerStep);
+    }
+
     /** The label mask that goes with the compat mode. */
     public TokenizedExample.Compat labels() {
         return compat == ReadoutCompat.REFERENCE ? TokenizedExample.Compat.REFERENCE : TokenizedExample.Compat.EXACT;

@@ -286,11 +286,16 @@ public final class LatenTrainer {
         Path dir = run.resolve(LatenRun.ATTRIBUTION);
         Path sJson = dir.resolve("source.json"), tJson = dir.resolve("target.json");
         if (Files.isRegularFile(sJson) && Files.isRegularFile(tJson)) {
-            List<ExampleScores> s = Located.read(sJson).scores().examples(), t = Located.read(tJson).scores().examples();
-            if (s.size() >= data.extract().size() && t.size() >= data.extract().size()) {
-                listener.note("reusing the attribution scores in " + dir);
-                return new StepLocator(job.source(), job.target(), locate, s.subList(0, data.extract().size()),
-                        t.subList(0, data.extract().size()));
+            try {
+                List<ExampleScores> s = Located.read(sJson).scores().examples(), t = Located.read(tJson).scores().examples();
+                if (s.size() >= data.extract().size() && t.size() >= data.extract().size()) {
+                    listener.note("reusing the attribution scores in " + dir);
+                    return new StepLocator(job.source(), job.target(), locate, s.subList(0, data.extract().size()),
+                            t.subList(0, data.extract().size()));
+                }
+            } catch (IOException e) {
+                // a cache is only a shortcut: recompute what cannot be read
+                listener.note("cannot reuse the attribution scores (" + e.getMessage() + "): scoring again");
             }
         }
         List<ExampleScores> s = score(job.source(), "source", data, locate, ctx, listener);
@@ -341,7 +346,7 @@ public final class LatenTrainer {
                         + "datasets' shuffle() (seeded from NumPy's global state), which is not reproduced: files are used in order",
                 "sequences run at their own length (the reference left-pads to cutoff_len; exact with RoPE up to rounding)",
                 "micro-batches with no scored label are skipped (the reference skips their NaN loss), MSE term included",
-                "checkpoint_k holds H after step k (k + 1 updates); only the newest checkpoint keeps the optimizer state"));
+                "checkpoint_k holds H after step k (k + 1 updates); only the two newest checkpoints keep the optimizer state"));
         return m;
     }
 
