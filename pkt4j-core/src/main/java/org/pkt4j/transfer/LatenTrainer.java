@@ -200,9 +200,11 @@ public final class LatenTrainer {
         Map<String, Double> unedited = new HashMap<>();
         List<Step> log = new ArrayList<>();
         for (int k = start; k < total; k++) {
+            // 1. locate S and T on example k, extract S's knowledge
             long a = System.nanoTime();
             TransferPlan plan = locator.plan(k);
             long b = System.nanoTime();
+            // 2. the batch: 15 align examples drawn as random.seed(k); random.sample(...), then example k; H's summed gradient
             int[] drawn = new PythonRandom(k).sample(data.align().size(), o.alignPerStep());
             List<TokenizedExample> batch = new ArrayList<>();
             List<String> keys = new ArrayList<>();
@@ -214,6 +216,7 @@ public final class LatenTrainer {
             keys.add("extract " + k);
             LatenStep.Result r = engine.run(h, plan, batch);
 
+            // the unedited loss does not depend on H: each sequence's is computed once per call
             long u0 = System.nanoTime();
             double uneditedSum = 0;
             for (int i = 0; i < batch.size(); i++) {
@@ -222,6 +225,7 @@ public final class LatenTrainer {
                     uneditedSum += unedited.computeIfAbsent(keys.get(i), key -> engine.uneditedLoss(ex));
                 }
             }
+            // 3. AdamW with the one-cycle lr and beta1 of step k
             long o0 = System.nanoTime();
             double norm = Params.globalNorm(params);
             if (!Double.isFinite(norm)) {
@@ -233,6 +237,7 @@ public final class LatenTrainer {
             optimizer.step(ctx, params, lr, beta1);
             long o1 = System.nanoTime();
 
+            // 4. checkpoint_k, then the log line
             String id = data.locate().get(k).id();
             Phases phases = new Phases((b - a) / 1e9, r.forwardSeconds(), r.backwardSeconds(), (o1 - o0) / 1e9, (o0 - u0) / 1e9, 0);
             Step step = new Step(k, total, id, drawn, r.meanLmLoss(), r.mse(), r.scored() == 0 ? Double.NaN : uneditedSum / r.scored(),
