@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
             PostpktCommand.class,
             SensitivityCommand.class,
             BenchCommand.class,
+            LatenCommand.class,
+            TransferCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })
