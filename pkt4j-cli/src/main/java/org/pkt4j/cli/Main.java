@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             LocateCommand.class,
             FinetuneCommand.class,
             PretrainCommand.class,
+            EvalCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })

@@ -63,7 +63,8 @@ public final class ChatJsonl {
         return out;
     }
 
-    static ChatRecord parse(Path file, int line, String text) throws FormatException {
+    /** Parses one line (1-based {@code line}) of chat JSONL; errors name the file and line. */
+    public static ChatRecord parse(Path file, int line, String text) throws FormatException {
         JsonNode n;
         try {
             n = Json.MAPPER.readTree(text);
