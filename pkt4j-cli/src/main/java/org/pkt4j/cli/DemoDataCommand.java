@@ -1,6 +1,7 @@
 package org.pkt4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,9 @@ import org.pkt4j.demo.CorpusRecipe;
 import org.pkt4j.demo.DemoCorpus;
 import org.pkt4j.demo.DemoSplits;
 import org.pkt4j.demo.DemoTokenizer;
+import org.pkt4j.demo.ModelCard;
 import org.pkt4j.io.AtomicFiles;
+import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo-data", hidden = true, mixinStandardHelpOptions = true,
         description = "Generate the demo's task splits, tokenizer or corpus (maintainers; the results are committed).",
-        subcommands = {DemoDataCommand.Splits.class, DemoDataCommand.Tokenizer.class, DemoDataCommand.Corpus.class})
+        subcommands = {DemoDataCommand.Splits.class, DemoDataCommand.Tokenizer.class, DemoDataCommand.Corpus.class,
+            DemoDataCommand.Cards.class})
 final class DemoDataCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -151,6 +155,41 @@ final class DemoDataCommand implements Callable<Integer> {
                 o.put("kinds", kinds);
                 out.println(Json.writeLine(o));
             }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "cards", mixinStandardHelpOptions = true,
+            description = "Write the demo pair section (both models' test accuracies) into both model cards, from their pretrain.json.")
+    static final class Cards implements Callable<Integer> {
+        @Option(names = "--source", defaultValue = "models/demo/source", paramLabel = "DIR", description = "source model (default: ${DEFAULT-VALUE})")
+        Path source;
+
+        @Option(names = "--target", defaultValue = "models/demo/target", paramLabel = "DIR", description = "target model (default: ${DEFAULT-VALUE})")
+        Path target;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Path> models = new LinkedHashMap<>();
+            models.put("source", source);
+            models.put("target", target);
+            String section = ModelCard.pairSection(models);
+            Map<Path, String> cards = new LinkedHashMap<>();
+            for (Path dir : models.values()) {
+                Path card = dir.resolve("README.md");
+                try {
+                    cards.put(card, ModelCard.withPairSection(Files.readString(card), section));
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(card, e.getMessage());
+                }
+            }
+            for (Map.Entry<Path, String> e : cards.entrySet()) {
+                AtomicFiles.writeString(e.getKey(), e.getValue());
+            }
+            spec.commandLine().getOut().print(section);
             return ExitCodes.OK;
         }
     }

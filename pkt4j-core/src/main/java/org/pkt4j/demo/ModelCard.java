@@ -1,10 +1,12 @@
 package org.pkt4j.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
 import org.pkt4j.llama.LlamaConfig;
 
@@ -13,7 +15,7 @@ import org.pkt4j.llama.LlamaConfig;
  * {@link Pretrainer} run: configuration, parameter count, data recipe, seeds, training time and throughput,
  * losses, test accuracies and the command that rebuilds the model. A card has a section for the demo pair
  * (both models' accuracies side by side) between {@link #PAIR_BEGIN} and {@link #PAIR_END}, which
- * {@link #withPairSection} fills once both models exist.
+ * {@link #withPairSection} fills from {@link #pairSection} once both models exist ({@code pkt demo-data cards}).
  */
 public final class ModelCard {
     private ModelCard() {
@@ -51,7 +53,7 @@ public final class ModelCard {
         t.put("final_validation_loss", r.finalValidationLoss());
         m.put("training", t);
         Map<String, Object> test = new LinkedHashMap<>();
-        r.scores().forEach((task, s) -> test.put(task, Map.of("correct", s.correct(), "total", s.total(),
+        r.scores().forEach((task, s) -> test.put(task, Map.of("correct", s.correct(), "total", s.n(),
                 "accuracy", round(s.accuracy(), 4))));
         m.put("test", test);
         m.put("evaluation_seconds", round(r.evaluationSeconds(), 1));
@@ -119,37 +121,48 @@ public final class ModelCard {
         if (r.scores().isEmpty()) {
             sb.append("Not evaluated.\n");
         } else {
-            sb.append("On the held-out test splits (`models/demo/data/*/*_test_split.jsonl`, 200 items each), scored by `DemoEvaluation`:\n")
-                    .append("arithmetic by greedy generation (last number against \"So the answer is N\"), knowledge by the\n")
-                    .append("highest next-token log-probability among \" A\" … \" D\" after \"The answer is:\" (chance 25 %).\n\n");
+            sb.append("On the held-out test splits (`models/demo/data/*/*_test_split.jsonl`, 200 items each), scored by the\n")
+                    .append("evaluation harness as `pkt eval` does: arithmetic by greedy generation (last number against \"So the answer\n")
+                    .append("is N\"), knowledge by the highest log-probability among the letters after \"The answer is:\" (chance 25 %).\n\n");
             sb.append("| task | correct | accuracy |\n| --- | ---: | ---: |\n");
             r.scores().forEach((task, s) -> sb.append(String.format(Locale.ROOT, "| %s | %d / %d | %.1f %% |%n", task, s.correct(),
-                    s.total(), 100 * s.accuracy())));
+                    s.n(), 100 * s.accuracy())));
         }
         sb.append("\n").append(PAIR_BEGIN).append("\n").append(PAIR_END).append("\n");
         return sb.toString();
     }
 
     /**
-     * The pair section: each model's parameters and test accuracies, side by side.
+     * The pair section: each model's parameters and test accuracies side by side, read from the
+     * {@code pretrain.json} the runs wrote.
      *
-     * @param models model name (e.g. "source") → its parameter count and scores by task
+     * @param models model name (e.g. "source") → its directory
      */
-    public static String pairSection(Map<String, Map.Entry<Long, Map<String, DemoEvaluation.Score>>> models) {
-        StringBuilder sb = new StringBuilder("## The demo pair\n\nBoth models on the same test splits, same scorer");
-        sb.append(" (filled by `./pkt demo-data cards`; rerun it after rebuilding either model):\n\n| model | parameters |");
+    public static String pairSection(Map<String, Path> models) throws IOException {
+        StringBuilder sb = new StringBuilder("## The demo pair\n\nBoth models on the same test splits with the same scorer");
+        sb.append(" (from their `pretrain.json`; `./pkt demo-data cards` rewrites this section after either model is rebuilt):\n\n");
+        sb.append("| model | parameters |");
         for (String task : DemoSplits.TASKS) {
             sb.append(' ').append(task).append(" |");
         }
         sb.append("\n| --- | ---: |").append(" ---: |".repeat(DemoSplits.TASKS.size())).append('\n');
-        models.forEach((name, m) -> {
-            sb.append(String.format(Locale.ROOT, "| %s | %,d |", name, m.getKey()));
+        for (Map.Entry<String, Path> m : models.entrySet()) {
+            Path file = m.getValue().resolve("pretrain.json");
+            JsonNode r = Json.read(file);
+            if (!RESULTS_FORMAT.equals(r.path("format").asText())) {
+                throw new FormatException(file, "expected format " + RESULTS_FORMAT + ", got '" + r.path("format").asText() + "'");
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %,d |", m.getKey(), r.path("parameters").asLong()));
             for (String task : DemoSplits.TASKS) {
-                DemoEvaluation.Score s = m.getValue().get(task);
-                sb.append(String.format(Locale.ROOT, " %.1f %% (%d / %d) |", 100 * s.accuracy(), s.correct(), s.total()));
+                JsonNode s = r.path("test").path(task);
+                if (s.isMissingNode()) {
+                    throw new FormatException(file, "no test result for " + task + " (was the model trained with --no-eval?)");
+                }
+                sb.append(String.format(Locale.ROOT, " %.1f %% (%d / %d) |", 100 * s.path("accuracy").asDouble(),
+                        s.path("correct").asInt(), s.path("total").asInt()));
             }
             sb.append('\n');
-        });
+        }
         return sb.toString();
     }
 

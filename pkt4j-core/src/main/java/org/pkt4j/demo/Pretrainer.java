@@ -10,6 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.pkt4j.data.ChatRecord;
+import org.pkt4j.eval.Benchmarks;
+import org.pkt4j.eval.EvalProgress;
+import org.pkt4j.eval.EvalResult;
+import org.pkt4j.eval.Evaluator;
+import org.pkt4j.eval.Task;
 import org.pkt4j.io.AtomicFiles;
 import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
@@ -18,6 +24,7 @@ import org.pkt4j.io.hf.HfConfig;
 import org.pkt4j.io.safetensors.PendingTensor;
 import org.pkt4j.io.tokenizer.Tokenizer;
 import org.pkt4j.io.tokenizer.Tokenizers;
+import org.pkt4j.llama.Adapters;
 import org.pkt4j.llama.Llama;
 import org.pkt4j.llama.LlamaConfig;
 import org.pkt4j.tensor.ExecutionContext;
@@ -74,11 +81,11 @@ public final class Pretrainer {
      * @param finished        false when stopped early ({@link Options#stopAfter}): nothing was written
      * @param finalTrainLoss  mean loss of the last {@link #FINAL_LOSS_STEPS} steps
      * @param weights         the trained fp32 master weights by name
-     * @param scores          test-split scores by task (empty without evaluation)
+     * @param scores          test-split results by task name (empty without evaluation)
      */
     public record Result(PretrainConfig config, Path out, boolean finished, long parameters, Corpus corpus,
                          Trainer.Result training, double prepareSeconds, double firstLoss, double finalTrainLoss,
-                         double finalValidationLoss, Map<String, DemoEvaluation.Score> scores, double evaluationSeconds,
+                         double finalValidationLoss, Map<String, EvalResult> scores, double evaluationSeconds,
                          Map<String, float[]> weights) {
     }
 
@@ -148,20 +155,33 @@ public final class Pretrainer {
         }
 
         long e0 = System.nanoTime();
-        Map<String, DemoEvaluation.Score> scores = new LinkedHashMap<>();
-        if (o.evaluate()) {
-            for (String task : DemoSplits.TASKS) {
-                DemoEvaluation.Score s = DemoEvaluation.score(task, model.model(), tok, splits.items(task, DemoSplits.Split.TEST), ctx);
-                scores.put(task, s);
-                notes.accept(String.format("%s test split: %d/%d correct (%.1f %%)", task, s.correct(), s.total(), 100 * s.accuracy()));
-            }
-        }
+        Map<String, EvalResult> scores = o.evaluate() ? evaluate(model.model(), tok, splits, ctx) : Map.of();
+        scores.forEach((task, s) -> notes.accept(String.format("%s test split: %d/%d correct (%.1f %%)", task, s.correct(), s.n(),
+                100 * s.accuracy())));
         double evaluationSeconds = (System.nanoTime() - e0) / 1e9;
         Result result = new Result(cfg, out, true, parameters, stats, r, prepareSeconds, firstLoss, finalLoss, finalValidation, scores,
                 evaluationSeconds, model.values());
         write(result, model, run, ctx.threads());
         AtomicFiles.deleteRecursively(run);
         return result;
+    }
+
+    /**
+     * Scores {@code model} on the test splits of both demo tasks with the evaluation harness, as {@code pkt eval}
+     * and the demo do: arithmetic by greedy generation (the last number of the reply), knowledge by the letter
+     * with the highest log-probability after "The answer is:".
+     */
+    public static Map<String, EvalResult> evaluate(Llama model, Tokenizer tok, DemoSplits splits, ExecutionContext ctx) throws IOException {
+        Evaluator evaluator = new Evaluator(model, Adapters.NONE, tok, ctx);
+        Map<String, EvalResult> out = new LinkedHashMap<>();
+        for (String name : DemoSplits.TASKS) {
+            Task task = Task.parse(name);
+            List<ChatRecord> records = splits.items(name, DemoSplits.Split.TEST).stream().map(TaskItem::toChatRecord).toList();
+            Path source = Path.of("models/demo/data", name, DemoSplits.Split.TEST.fileName(name));
+            out.put(name, evaluator.evaluate(task, Benchmarks.fromChat(task, records, source, 0), Evaluator.Options.defaults(),
+                    EvalProgress.NONE));
+        }
+        return out;
     }
 
     /** Refuses to overwrite without --force (or to continue without --resume); returns the run directory. */
