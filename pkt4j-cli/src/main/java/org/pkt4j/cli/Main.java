@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
             FinetuneCommand.class,
             PretrainCommand.class,
             EvalCommand.class,
+            PostpktCommand.class,
+            SensitivityCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
             DemoDataCommand.class,
         })

@@ -11,5 +11,10 @@
  * reference's accumulation: rounded FFN sums, last-example attention) → {@link org.pkt4j.attribution.Selection}
  * → {@link org.pkt4j.attribution.Located} (located.json + located.safetensors).
  * {@link org.pkt4j.attribution.Locator} does it in one call.
+ *
+ * <p>Gradient sensitivity (Post-Align PKT's locate, PKT-SPEC §5 steps 1–2):
+ * {@link org.pkt4j.attribution.SensitivityExample} (the reference's seed template: BOS, answer + EOS) →
+ * {@link org.pkt4j.attribution.GradientSensitivity} (one backward per example, |θ ⊙ ∂L/∂θ| folded per module) →
+ * {@link org.pkt4j.attribution.Sensitivity} (elementwise maps, per-tensor totals, the layer ranking).
  */
 package org.pkt4j.attribution;

@@ -4,6 +4,7 @@ import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.pkt4j.llama.RandomLlama;
@@ -13,9 +14,10 @@ import org.pkt4j.tensor.kernel.MatMul;
 
 /**
  * Rank-r truncated SVD {@code M ≈ B·A} with {@code B = U_r diag(s_r)} [m, r] and {@code A = V_rᵀ} [r, n]
- * (PKT-SPEC §5 step 4). Small matrices (min side ≤ {@link #EXACT_LIMIT}) get EJML's full double SVD; large
- * ones a randomized range finder (Halko et al.) with power iterations, whose big products run on
- * {@link MatMul}, then an exact SVD of the small projected matrix.
+ * (PKT-SPEC §5 step 4). Small matrices (at most {@link #EXACT_ELEMENTS} elements) get EJML's full double SVD; thin
+ * ones (smaller side ≤ {@link #EXACT_LIMIT}, e.g. an embedding window [d_t, V]) an exact truncation through their
+ * small Gram matrix in double ({@link #thin}); large ones a randomized range finder (Halko et al.) with power
+ * iterations, whose big products run on {@link MatMul}, then an exact SVD of the small projected matrix.
  *
  * @param b      U_r diag(s_r), row-major [m, r]
  * @param a      V_rᵀ, row-major [r, n]
@@ -25,11 +27,112 @@ public record TruncatedSvd(float[] b, float[] a, double[] values, int m, int n, 
 
     public static final int EXACT_LIMIT = 512;
 
+    /**
+     * Matrices up to this many elements get EJML's full SVD; larger thin ones the Gram path, which computes the same
+     * truncation 2–3× faster already at 288 × 288 (measured: 0.1–0.2 s against 0.2–0.4 s, contended).
+     */
+    public static final long EXACT_ELEMENTS = 1L << 16;
+
     public static TruncatedSvd of(ExecutionContext ctx, float[] matrix, int m, int n, int rank, long seed) {
         if (rank < 1 || rank > Math.min(m, n)) {
             throw new IllegalArgumentException("rank " + rank + " is larger than the slice's smaller side (" + m + " x " + n + ")");
         }
-        return Math.min(m, n) <= EXACT_LIMIT ? exact(matrix, m, n, rank) : randomized(ctx, matrix, m, n, rank, 10, 4, seed);
+        if (Math.min(m, n) > EXACT_LIMIT) {
+            return randomized(ctx, matrix, m, n, rank, 10, 4, seed);
+        }
+        return (long) m * n <= EXACT_ELEMENTS ? exact(matrix, m, n, rank) : thin(ctx, matrix, m, n, rank);
+    }
+
+    /**
+     * The exact truncation of a thin matrix through its Gram matrix, in double. With X [s, l] the matrix or its
+     * transpose so that s ≤ l: {@code G = X Xᵀ = U diag(σ²) Uᵀ} (s × s, a symmetric eigenproblem), and
+     * {@code Y = U_rᵀ X = diag(σ_r) V_rᵀ}. A wide matrix (X = M) gives {@code B = U_r diag(σ_r)}, {@code A = diag(1/σ_r) Y};
+     * a tall one (X = Mᵀ) gives {@code B = Yᵀ}, {@code A = U_rᵀ}. Either way B·A is the projection of M onto its top-r
+     * singular subspace. Squaring the matrix costs accuracy only for singular values far below σ_1 (relative error
+     * ~1e-16 · (σ_1/σ_i)²); when σ_r is below 1e-6 σ_1 the full SVD is used instead. Costs s²·l/2 multiply-adds
+     * instead of the full SVD's ~4 s²·l.
+     */
+    public static TruncatedSvd thin(ExecutionContext ctx, float[] matrix, int m, int n, int rank) {
+        boolean wide = m <= n;
+        int s = Math.min(m, n), l = Math.max(m, n);
+        float[] x = wide ? matrix : transpose(matrix, m, n);
+        double[] g = new double[s * s];
+        ctx.parallelFor(s, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j <= i; j++) {
+                    double v = dot(x, i * l, x, j * l, l);
+                    g[i * s + j] = v;
+                    g[j * s + i] = v;
+                }
+            }
+        });
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(s, true, true);
+        if (!eig.decompose(new DMatrixRMaj(s, s, true, g))) {
+            throw new IllegalStateException("eigendecomposition did not converge on a " + s + "x" + s + " Gram matrix");
+        }
+        Integer[] order = new Integer[s];
+        for (int i = 0; i < s; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(eig.getEigenvalue(b).real, eig.getEigenvalue(a).real));
+        double[] values = new double[rank];
+        double[][] u = new double[rank][];
+        for (int k = 0; k < rank; k++) {
+            values[k] = Math.sqrt(Math.max(eig.getEigenvalue(order[k]).real, 0));
+            u[k] = eig.getEigenVector(order[k]).data.clone();
+        }
+        if (!(values[rank - 1] > 1e-6 * values[0])) {
+            return exact(matrix, m, n, rank);
+        }
+        // Y = U_rᵀ X [r, l]
+        double[][] y = new double[rank][l];
+        ctx.parallelFor(rank, 1, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                for (int i = 0; i < s; i++) {
+                    double c = u[k][i];
+                    int o = i * l;
+                    for (int j = 0; j < l; j++) {
+                        y[k][j] += c * x[o + j];
+                    }
+                }
+            }
+        });
+        float[] b = new float[m * rank];
+        float[] a = new float[rank * n];
+        for (int k = 0; k < rank; k++) {
+            if (wide) {
+                for (int i = 0; i < m; i++) {
+                    b[i * rank + k] = (float) (u[k][i] * values[k]);
+                }
+                for (int j = 0; j < n; j++) {
+                    a[k * n + j] = (float) (y[k][j] / values[k]);
+                }
+            } else {
+                for (int i = 0; i < m; i++) {
+                    b[i * rank + k] = (float) y[k][i];
+                }
+                for (int j = 0; j < n; j++) {
+                    a[k * n + j] = (float) u[k][j];
+                }
+            }
+        }
+        return new TruncatedSvd(b, a, values, m, n, rank);
+    }
+
+    /** Σ a[ao + t]·b[bo + t] in double, four independent partial sums. */
+    private static double dot(float[] a, int ao, float[] b, int bo, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int t = 0;
+        for (; t + 4 <= len; t += 4) {
+            s0 += (double) a[ao + t] * b[bo + t];
+            s1 += (double) a[ao + t + 1] * b[bo + t + 1];
+            s2 += (double) a[ao + t + 2] * b[bo + t + 2];
+            s3 += (double) a[ao + t + 3] * b[bo + t + 3];
+        }
+        for (; t < len; t++) {
+            s0 += (double) a[ao + t] * b[bo + t];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Full double-precision SVD, truncated. */

@@ -6,9 +6,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The explicit execution context every kernel takes: the number of threads and the pool that runs
- * them. Workers park between jobs (no spin-waiting), and a job is split into more chunks than threads
- * and handed out dynamically, so a thread that loses its core to another process delays only the
- * chunk it holds rather than the whole job.
+ * them. Workers park between jobs (no spin-waiting: on a machine shared with other processes a spinning
+ * worker burns the time slice another process, or our own caller, needs). A job is split into more
+ * chunks than threads and handed out dynamically, so a thread that loses its core to another process
+ * delays only the chunk it holds while the others take the rest; the caller works too, so a worker that
+ * wakes late costs nothing but its share.
  */
 public final class ExecutionContext implements AutoCloseable {
 
@@ -18,11 +20,25 @@ public final class ExecutionContext implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /**
+     * A body over [from, to) that also gets the index, in [0, threads()), of the thread running it: the
+     * caller is 0. Within one call, chunks with the same index run one after another, never at once, so
+     * scratch buffers the call allocates per index need no locking.
+     */
+    @FunctionalInterface
+    public interface ThreadRangeBody {
+        void run(int thread, int from, int to);
+    }
+
+    /** Chunks per thread: enough that a preempted thread holds back little of a job, few enough to stay cheap. */
+    static final int CHUNKS_PER_THREAD = 8;
+
     private static final ExecutionContext SINGLE = new ExecutionContext(1);
 
     private final int threads;
     private final Worker[] workers;
-    private final ThreadLocal<Boolean> inJob = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** The thread index while running a job of this context (workers always), null otherwise. */
+    private final ThreadLocal<Integer> index = new ThreadLocal<>();
 
     private volatile Job job;
     private final Object dispatchLock = new Object();
@@ -34,7 +50,7 @@ public final class ExecutionContext implements AutoCloseable {
         this.threads = threads;
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(i);
+            workers[i] = new Worker(i + 1);
             workers[i].thread.start();
         }
     }
@@ -63,26 +79,33 @@ public final class ExecutionContext implements AutoCloseable {
      * and returns when every chunk is done. Calls from inside a running job execute inline.
      */
     public void parallelFor(int n, int grain, RangeBody body) {
+        parallelFor(n, grain, (thread, from, to) -> body.run(from, to));
+    }
+
+    /** {@link #parallelFor(int, int, RangeBody)} telling each chunk which thread runs it. */
+    public void parallelFor(int n, int grain, ThreadRangeBody body) {
         if (n <= 0) {
             return;
         }
-        int maxChunks = (n + Math.max(1, grain) - 1) / Math.max(1, grain);
-        if (threads == 1 || maxChunks == 1 || inJob.get()) {
-            body.run(0, n);
+        long g = Math.max(1, grain);
+        int maxChunks = (int) Math.min(Integer.MAX_VALUE, (n + g - 1) / g);
+        Integer self = index.get();
+        if (threads == 1 || maxChunks == 1 || self != null) {
+            body.run(self == null ? 0 : self, 0, n);
             return;
         }
-        int chunks = Math.min(maxChunks, threads * 4);
+        int chunks = Math.min(maxChunks, threads * CHUNKS_PER_THREAD);
         synchronized (dispatchLock) {
             Job j = new Job(n, chunks, body);
             job = j;
             for (Worker w : workers) {
                 LockSupport.unpark(w.thread);
             }
-            inJob.set(Boolean.TRUE);
+            index.set(0);
             try {
-                j.work();
+                j.work(0);
             } finally {
-                inJob.set(Boolean.FALSE);
+                index.remove();
             }
             j.awaitDone();
             job = null;
@@ -109,26 +132,26 @@ public final class ExecutionContext implements AutoCloseable {
     private static final class Job {
         final int n;
         final int chunks;
-        final RangeBody body;
+        final ThreadRangeBody body;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final Thread owner = Thread.currentThread();
         volatile Throwable failure;
 
-        Job(int n, int chunks, RangeBody body) {
+        Job(int n, int chunks, ThreadRangeBody body) {
             this.n = n;
             this.chunks = chunks;
             this.body = body;
         }
 
-        void work() {
+        void work(int thread) {
             int c;
             while ((c = next.getAndIncrement()) < chunks) {
                 try {
                     if (failure == null) {
                         long from = (long) n * c / chunks;
                         long to = (long) n * (c + 1) / chunks;
-                        body.run((int) from, (int) to);
+                        body.run(thread, (int) from, (int) to);
                     }
                 } catch (Throwable t) {
                     failure = t;
@@ -149,22 +172,24 @@ public final class ExecutionContext implements AutoCloseable {
 
     private final class Worker implements Runnable {
         final Thread thread;
+        final int id;
         volatile boolean stop;
         private Job last;
 
-        Worker(int index) {
-            thread = new Thread(this, "pkt4j-worker-" + index);
+        Worker(int id) {
+            this.id = id;
+            thread = new Thread(this, "pkt4j-worker-" + id);
             thread.setDaemon(true);
         }
 
         @Override
         public void run() {
-            inJob.set(Boolean.TRUE);
+            index.set(id);
             while (!stop) {
                 Job j = job;
                 if (j != null && j != last) {
                     last = j;
-                    j.work();
+                    j.work(id);
                 } else {
                     LockSupport.park(this);
                 }

@@ -74,7 +74,7 @@ class NeuronAttributionTest {
         }
     }
 
-    /** Equal up to the last-ulp freedom Math.exp has between JIT tiers (the arithmetic itself is per element). */
+    /** Equal up to float rounding: Math.exp may differ by an ulp between JIT tiers and the forward kernels by summation order. */
     @Test
     void batchingDoesNotChangeAnyScore() {
         Llama model = smallModel(DType.F32, 0.3);
@@ -86,11 +86,11 @@ class NeuronAttributionTest {
         for (int e = 0; e < exs.size(); e++) {
             ExampleScores alone = new NeuronAttribution(model, CTX, ReadoutCompat.REFERENCE, AttributionMode.EXACT).score(exs.get(e));
             for (ExampleScores other : List.of(together.get(e), inTwos.get(e))) {
-                assertArrayEquals(alone.attnLayer(), other.attnLayer(), 1e-9);
-                assertArrayEquals(alone.ffnLayer(), other.ffnLayer(), 1e-9);
+                assertArrayEquals(alone.attnLayer(), other.attnLayer(), 1e-5);
+                assertArrayEquals(alone.ffnLayer(), other.ffnLayer(), 1e-5);
                 for (int l = 0; l < alone.layers(); l++) {
-                    assertArrayEquals(alone.ffn()[l], other.ffn()[l], 1e-6f, "ffn, example " + e + " layer " + l);
-                    assertArrayEquals(alone.attn()[l], other.attn()[l], 1e-6f, "attn, example " + e + " layer " + l);
+                    assertArrayEquals(alone.ffn()[l], other.ffn()[l], 1e-5f, "ffn, example " + e + " layer " + l);
+                    assertArrayEquals(alone.attn()[l], other.attn()[l], 1e-5f, "attn, example " + e + " layer " + l);
                 }
             }
         }

@@ -237,7 +237,17 @@ class EvaluatorTest {
                 List<int[]> seen = new ArrayList<>();
                 EvalResult par = new Evaluator(m, Adapters.NONE, tok, two).evaluate(c.getKey(), c.getValue(), o,
                         (done, total, ok, s) -> seen.add(new int[] {done, total}));
-                assertThat(par.records()).isEqualTo(one.records());
+                // identical decisions; log-probabilities equal up to float rounding (the JIT may sum vector lanes in
+                // another order once it compiles a kernel, so bit equality across two runs is not guaranteed)
+                assertThat(par.records()).hasSameSizeAs(one.records());
+                for (int i = 0; i < one.records().size(); i++) {
+                    ExampleRecord a = one.records().get(i), b = par.records().get(i);
+                    assertThat(b).usingRecursiveComparison().ignoringFields("letterLogProbs").isEqualTo(a);
+                    if (a.letterLogProbs() != null) {
+                        assertThat(b.letterLogProbs()).containsOnlyKeys(a.letterLogProbs().keySet());
+                        a.letterLogProbs().forEach((k, v) -> assertThat(b.letterLogProbs().get(k)).isCloseTo(v, org.assertj.core.data.Offset.offset(1e-4)));
+                    }
+                }
                 assertThat(seen).hasSize(c.getValue().size());
                 assertThat(seen.getLast()).containsExactly(c.getValue().size(), c.getValue().size());
             }

@@ -42,6 +42,39 @@ class SensitivityWindowTest {
         assertThat(got.sum()).isCloseTo(best, org.assertj.core.data.Offset.offset(1e-9));
     }
 
+    /** The transposed search equals {@code find} on an explicit transpose, for full-width (embedding) and other windows. */
+    @ParameterizedTest
+    @CsvSource({"13,5,2,13,1", "13,5,5,13,2", "9,7,3,4,3", "6,6,6,6,4", "20,3,1,20,5"})
+    void transposedSearchMatchesAnExplicitTranspose(int rows, int cols, int h, int w, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] s = new float[rows * cols];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (float) rng.nextDouble();
+        }
+        float[] t = new float[s.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = s[i * cols + j];
+            }
+        }
+        SensitivityWindow want = SensitivityWindow.find(t, cols, rows, h, w);
+        SensitivityWindow got = SensitivityWindow.findInTranspose(s, rows, cols, h, w);
+        assertThat(got.row()).isEqualTo(want.row());
+        assertThat(got.col()).isEqualTo(want.col());
+        assertThat(got.sum()).isCloseTo(want.sum(), org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void transposedTiesKeepTheFirstCorner() {
+        float[] s = new float[5 * 4];
+        java.util.Arrays.fill(s, 1f);
+        SensitivityWindow w = SensitivityWindow.findInTranspose(s, 5, 4, 2, 5);
+        assertThat(w.row()).isZero();
+        assertThat(w.col()).isZero();
+        assertThat(w.sum()).isEqualTo(10.0);
+        assertThatThrownBy(() -> SensitivityWindow.findInTranspose(s, 5, 4, 5, 5)).hasMessageContaining("(transposed)");
+    }
+
     @Test
     void tiesKeepTheFirstCorner() {
         float[] s = new float[4 * 4];

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.pkt4j.tensor.DType;
 import org.pkt4j.tensor.ExecutionContext;
@@ -21,88 +22,56 @@ public final class MatMul {
     private MatMul() {
     }
 
+    /** The float species of every kernel: 16 lanes with AVX-512, 8 with AVX2, 4 with NEON; at least 4 everywhere. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
-    static final VectorSpecies<Short> S = F.length() == 16 ? ShortVector.SPECIES_256
-            : F.length() == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
+    /** L 16-bit lanes (half the float vector's bits): one load of BF16/F16 weights widens to one float vector. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    /**
+     * Below this many rows {@link #linear} runs the row kernel of {@link MatVec} (W streamed once, several rows
+     * per step); from here on the packed GEMM of {@link Gemm}, whose 32-row panels would be mostly padding for
+     * fewer rows.
+     */
+    public static final int GEMM_MIN_ROWS = 8;
 
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
     public static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
                               boolean accumulate) {
-        int n = w.rows();
-        MatMulScalar.check(w, n, k);
-        MemorySegment seg = w.data();
-        DType dt = w.dtype();
-        long work = (long) m * n * k;
-        int grain = (int) Math.max(1, Math.min(n, (1L << 16) / Math.max(1, (long) m * k)));
-        ctx.parallelFor(n, work < (1 << 15) ? n : Math.max(4, grain), (j0, j1) -> {
-            float[] rowBuf = dt == DType.F16 ? new float[k] : null;
-            for (int j = j0; j < j1; j++) {
-                long rowByte = (long) j * k * dt.bytes();
-                if (rowBuf != null) {
-                    for (int p = 0; p < k; p++) {
-                        rowBuf[p] = Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, rowByte + 2L * p));
-                    }
-                }
-                for (int i = 0; i < m; i++) {
-                    float s = switch (dt) {
-                        case F32 -> dotF32(x, xOff + i * k, seg, rowByte, k);
-                        case BF16 -> dotBf16(x, xOff + i * k, seg, rowByte, k);
-                        case F16 -> dotArray(x, xOff + i * k, rowBuf, 0, k);
-                        default -> throw new IllegalArgumentException("matmul: unsupported weight dtype " + dt);
-                    };
-                    int o = yOff + i * n + j;
-                    y[o] = accumulate ? y[o] + s : s;
-                }
-            }
-        });
+        MatMulScalar.check(w, w.rows(), k);
+        checkDtype(w);
+        if (m >= GEMM_MIN_ROWS) {
+            Gemm.linear(ctx, x, xOff, m, k, w, y, yOff, accumulate);
+        } else {
+            MatVec.linear(ctx, x, xOff, m, k, w, y, yOff, accumulate);
+        }
+    }
+
+    /** y[n] (+)= W[n, k] · x[k]: the decode path, {@link #linear} with one row. */
+    public static void matvec(ExecutionContext ctx, float[] x, int xOff, Tensor w, float[] y, int yOff, boolean accumulate) {
+        checkDtype(w);
+        MatVec.linear(ctx, x, xOff, 1, w.cols(), w, y, yOff, accumulate);
     }
 
     /** dx[m, k] (+)= dy[m, n] · W[n, k]. */
     public static void linearBackwardInput(ExecutionContext ctx, float[] dy, int dyOff, int m, int n, Tensor w, float[] dx,
                                            int dxOff, boolean accumulate) {
-        int k = w.cols();
-        MatMulScalar.check(w, n, k);
-        DType dt = w.dtype();
-        MemorySegment seg = w.data();
-        ctx.parallelFor(m, 1, (i0, i1) -> {
-            float[] acc = new float[k];
-            float[] rowBuf = new float[k];
-            for (int i = i0; i < i1; i++) {
-                java.util.Arrays.fill(acc, 0f);
-                for (int j = 0; j < n; j++) {
-                    float g = dy[dyOff + i * n + j];
-                    if (g == 0f) {
-                        continue;
-                    }
-                    loadRow(seg, dt, (long) j * k, k, rowBuf);
-                    axpy(g, rowBuf, 0, acc, 0, k);
-                }
-                int o = dxOff + i * k;
-                if (accumulate) {
-                    axpy(1f, acc, 0, dx, o, k);
-                } else {
-                    System.arraycopy(acc, 0, dx, o, k);
-                }
-            }
-        });
+        MatMulScalar.check(w, n, w.cols());
+        checkDtype(w);
+        Gemm.backwardInput(ctx, dy, dyOff, m, n, w, dx, dxOff, accumulate);
     }
 
     /** dW[n, k] += dy[m, n]ᵀ · x[m, k]. */
     public static void linearBackwardWeight(ExecutionContext ctx, float[] dy, int dyOff, float[] x, int xOff, int m, int n,
                                             int k, float[] dw, int dwOff) {
-        ctx.parallelFor(n, Math.max(1, 4096 / Math.max(1, k)), (j0, j1) -> {
-            for (int j = j0; j < j1; j++) {
-                int row = dwOff + j * k;
-                for (int i = 0; i < m; i++) {
-                    float g = dy[dyOff + i * n + j];
-                    if (g != 0f) {
-                        axpy(g, x, xOff + i * k, dw, row, k);
-                    }
-                }
-            }
-        });
+        Gemm.backwardWeight(ctx, dy, dyOff, x, xOff, m, n, k, dw, dwOff);
+    }
+
+    private static void checkDtype(Tensor w) {
+        if (!w.dtype().isFloat()) {
+            throw new IllegalArgumentException("matmul: " + w.name() + " has dtype " + w.dtype() + ", expected F32, BF16 or F16");
+        }
     }
 
     /** Widens W row elements [start, start+len) (element index) into {@code out}. */
@@ -124,7 +93,11 @@ public final class MatMul {
                 }
             }
             case F16 -> {
-                for (int p = 0; p < len; p++) {
+                int p = 0;
+                for (; p <= len - L; p += L) {
+                    f16Vector(seg, (start + p) * 2).intoArray(out, off + p);
+                }
+                for (; p < len; p++) {
                     out[off + p] = Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, (start + p) * 2));
                 }
             }
@@ -132,46 +105,28 @@ public final class MatMul {
         }
     }
 
+    /** L bfloat16 values at a byte offset, widened: a bf16 is the top half of an fp32, so a shift does it. */
     static FloatVector bf16Vector(MemorySegment seg, long byteOffset) {
         ShortVector s = ShortVector.fromMemorySegment(S, seg, byteOffset, ByteOrder.LITTLE_ENDIAN);
         IntVector iv = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
         return iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    static float dotF32(float[] x, int xo, MemorySegment seg, long byteOff, int k) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - 2 * L; p += 2 * L) {
-            acc0 = FloatVector.fromArray(F, x, xo + p).fma(FloatVector.fromMemorySegment(F, seg, byteOff + 4L * p, ByteOrder.LITTLE_ENDIAN), acc0);
-            acc1 = FloatVector.fromArray(F, x, xo + p + L).fma(FloatVector.fromMemorySegment(F, seg, byteOff + 4L * (p + L), ByteOrder.LITTLE_ENDIAN), acc1);
-        }
-        for (; p <= k - L; p += L) {
-            acc0 = FloatVector.fromArray(F, x, xo + p).fma(FloatVector.fromMemorySegment(F, seg, byteOff + 4L * p, ByteOrder.LITTLE_ENDIAN), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            s += x[xo + p] * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, byteOff + 4L * p);
-        }
-        return s;
-    }
-
-    static float dotBf16(float[] x, int xo, MemorySegment seg, long byteOff, int k) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - 2 * L; p += 2 * L) {
-            acc0 = FloatVector.fromArray(F, x, xo + p).fma(bf16Vector(seg, byteOff + 2L * p), acc0);
-            acc1 = FloatVector.fromArray(F, x, xo + p + L).fma(bf16Vector(seg, byteOff + 2L * (p + L)), acc1);
-        }
-        for (; p <= k - L; p += L) {
-            acc0 = FloatVector.fromArray(F, x, xo + p).fma(bf16Vector(seg, byteOff + 2L * p), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            s += x[xo + p] * DType.bf16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, byteOff + 2L * p));
-        }
-        return s;
+    /**
+     * L IEEE half values at a byte offset, widened exactly (the Vector API has no half conversion): re-bias
+     * the exponent of normal numbers, finish the exponent of inf/NaN, and rebuild subnormals as mantissa·2⁻²⁴
+     * in fp32 arithmetic, which is exact.
+     */
+    static FloatVector f16Vector(MemorySegment seg, long byteOffset) {
+        ShortVector s = ShortVector.fromMemorySegment(S, seg, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        IntVector h = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+        IntVector em = h.and(0x7fff);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector bits = em.lanewise(VectorOperators.LSHL, 13).add((127 - 15) << 23);
+        bits = bits.add((128 - 16) << 23, em.compare(VectorOperators.GE, 0x7c00));
+        FloatVector sub = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+        bits = bits.blend(sub.reinterpretAsInts(), em.compare(VectorOperators.LT, 0x0400));
+        return bits.or(sign).reinterpretAsFloats();
     }
 
     /** Σ a[ao + p] * b[bo + p] over p < k. */

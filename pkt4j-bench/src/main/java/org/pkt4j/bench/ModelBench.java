@@ -1,0 +1,63 @@
+package org.pkt4j.bench;
+
+import java.util.SplittableRandom;
+import org.pkt4j.llama.Generator;
+import org.pkt4j.llama.Llama;
+import org.pkt4j.llama.LlamaForward;
+import org.pkt4j.llama.Sampler;
+import org.pkt4j.tensor.ExecutionContext;
+
+/**
+ * Prefill and decode tokens/s of one model through {@link Generator}, the path {@code pkt generate} takes:
+ * a batched forward over the prompt (logits of its last row only, as generation needs), then one token per
+ * step with greedy sampling and no EOS stop. Each repeat starts from an empty cache; the reported numbers
+ * are medians over repeats.
+ */
+public final class ModelBench {
+    private ModelBench() {
+    }
+
+    /** tokens/s medians, with the per-repeat values they come from. */
+    public record Result(String dtype, int threads, int promptTokens, int newTokens, double prefillTokensPerSecond,
+                         double decodeTokensPerSecond, double[] prefillRuns, double[] decodeRuns) {
+    }
+
+    /**
+     * @param dtype a label for the weights' dtype (the model's tensors carry the real one)
+     */
+    public static Result run(Llama model, String dtype, int threads, int promptTokens, int newTokens, int repeats, long seed) {
+        int[] prompt = prompt(model.config().vocabSize(), promptTokens, seed);
+        double[] prefill = new double[repeats];
+        double[] decode = new double[repeats];
+        try (ExecutionContext ctx = ExecutionContext.of(threads)) {
+            Generator gen = new Generator(new LlamaForward(model, ctx));
+            // one untimed run so the JIT has compiled every kernel before the first timed one
+            gen.generate(prompt, Math.min(newTokens, 16), Sampler.greedy(), false, id -> { });
+            for (int r = 0; r < repeats; r++) {
+                long[] firstToken = new long[1];
+                long t0 = System.nanoTime();
+                int[] out = gen.generate(prompt, newTokens, Sampler.greedy(), false, id -> {
+                    if (firstToken[0] == 0) {
+                        firstToken[0] = System.nanoTime();
+                    }
+                });
+                long t1 = System.nanoTime();
+                assert out.length == newTokens;
+                prefill[r] = promptTokens / ((firstToken[0] - t0) / 1e9);
+                // the first new token comes from the prefill's logits; the other newTokens-1 each take one step
+                decode[r] = (newTokens - 1) / ((t1 - firstToken[0]) / 1e9);
+            }
+        }
+        return new Result(dtype, threads, promptTokens, newTokens, Timing.median(prefill), Timing.median(decode), prefill, decode);
+    }
+
+    /** A seeded prompt of ids in [3, vocab): no BOS/EOS, so nothing depends on special tokens. */
+    static int[] prompt(int vocab, int length, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) {
+            ids[i] = 3 + rng.nextInt(vocab - 3);
+        }
+        return ids;
+    }
+}

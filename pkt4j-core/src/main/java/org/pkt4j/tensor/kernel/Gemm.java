@@ -1,0 +1,347 @@
+package org.pkt4j.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import org.pkt4j.tensor.DType;
+import org.pkt4j.tensor.ExecutionContext;
+import org.pkt4j.tensor.Tensor;
+
+/**
+ * The packed, register-blocked matrix products behind {@link MatMul} for M ≥ {@link MatMul#GEMM_MIN_ROWS}.
+ *
+ * <p>All three products run one micro-kernel, {@link #kernel8}: an 8 × NR tile of C (NR = 2 vectors) kept in
+ * 16 vector registers, updated per reduction step p by two vector loads of a "B" row and 8 broadcasts of
+ * "A" scalars — "pack B, broadcast A". It reaches ~90% of the FMA peak when its B rows stream from L2,
+ * against 60–65% for a 1-row × 16 kernel (broadcast-bound) and 20–40% for dot-product tiles (reductions and
+ * repeated BF16 widening). What changes between the products is which operand plays A and B:
+ * <ul>
+ *   <li>{@code linear} (y = x·Wᵀ): A = 8 rows of W widened to fp32 in a small per-thread buffer, B = xᵀ
+ *       packed once per call as 32-row column panels (x is small next to W), C = a tile of yᵀ that is
+ *       transposed into y. Packing x instead of W keeps the per-element packing cost proportional to m·k,
+ *       not n·k: the W side is only widened along its rows, never transposed.</li>
+ *   <li>{@code backwardInput} (dx = dy·W): A = dy rows, B = a column strip of W widened row by row (W is
+ *       already "k-contiguous"), C = dx rows.</li>
+ *   <li>{@code backwardWeight} (dW += dyᵀ·x): A = 8 columns of dy gathered into a buffer, B = x rows read in
+ *       place, C = dW rows (always accumulated).</li>
+ * </ul>
+ * Ragged edges are handled by zero padding (rows of A, lanes of packed B) or by computing into a small tile
+ * and copying its valid part, so the kernel itself never sees a partial tile.
+ */
+final class Gemm {
+    private Gemm() {
+    }
+
+    static final int L = MatMul.L;
+    /** Tile width (columns of C) of the micro-kernel: two vectors. */
+    static final int NR = 2 * L;
+    /** Tile height (rows of C) of the micro-kernel. */
+    static final int MR = 8;
+    /** Reduction-block length: a B panel of KC × NR floats stays in L2, an A tile of 8 × KC in L1. */
+    static final int KC = 1024;
+    /** W rows widened per block in {@code linear}: 64 × KC floats (≤ 256 KiB) reused by every m panel. */
+    static final int NB = 64;
+    /** Row groups per block in {@code backwardWeight}: their dyᵀ panel (128 × KC floats) stays in L2 while x strips pass. */
+    static final int GB = 16;
+
+    /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
+    static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
+                       boolean accumulate) {
+        int n = w.rows();
+        MemorySegment seg = w.data();
+        DType dt = w.dtype();
+        int panels = (m + NR - 1) / NR;
+        float[] xp = packTransposed(ctx, x, xOff, m, k, panels);
+        int blocks = (n + NB - 1) / NB;
+        int kBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        Scratch scratch = new Scratch(ctx, NB * kcMax);
+        ctx.parallelFor(blocks, 1, (thread, b0, b1) -> {
+            float[] wb = scratch.a(thread);
+            float[] tile = scratch.tile(thread);
+            for (int b = b0; b < b1; b++) {
+                int j0 = b * NB;
+                int rows = Math.min(NB, n - j0);
+                int groups = (rows + MR - 1) / MR;
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    // A: W rows j0.. widened to fp32, row r at r*kc; rows past n stay zero
+                    for (int r = 0; r < groups * MR; r++) {
+                        if (r < rows) {
+                            MatMul.loadRow(seg, dt, (long) (j0 + r) * k + pc, kc, wb, r * kc);
+                        } else {
+                            java.util.Arrays.fill(wb, r * kc, (r + 1) * kc, 0f);
+                        }
+                    }
+                    boolean add = accumulate || pc > 0;
+                    for (int ip = 0; ip < panels; ip++) {
+                        int i0 = ip * NR;
+                        int lanes = Math.min(NR, m - i0);
+                        for (int g = 0; g < groups; g++) {
+                            kernel8(wb, g * MR * kc, kc, xp, (ip * k + pc) * NR, NR, kc, tile);
+                            storeTransposed(tile, Math.min(MR, rows - g * MR), lanes, y, yOff + i0 * n + j0 + g * MR, n, add);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** dx[m, k] (+)= dy[m, n] · W[n, k]. */
+    static void backwardInput(ExecutionContext ctx, float[] dy, int dyOff, int m, int n, Tensor w, float[] dx, int dxOff,
+                              boolean accumulate) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        DType dt = w.dtype();
+        int strips = (k + NR - 1) / NR;
+        int kBlocks = (n + KC - 1) / KC;
+        int kcMax = (n + kBlocks - 1) / kBlocks;
+        Scratch scratch = new Scratch(ctx, kcMax * NR);
+        ctx.parallelFor(strips, 1, (thread, s0, s1) -> {
+            float[] bp = scratch.a(thread);
+            float[] row = new float[NR];
+            float[] tile = scratch.tile(thread);
+            for (int s = s0; s < s1; s++) {
+                int c0 = s * NR;
+                int cols = Math.min(NR, k - c0);
+                for (int jc = 0; jc < n; jc += kcMax) {
+                    int kc = Math.min(kcMax, n - jc);
+                    // B: columns [c0, c0 + NR) of W rows jc.., zero-padded past k
+                    for (int j = 0; j < kc; j++) {
+                        long start = (long) (jc + j) * k + c0;
+                        if (cols == NR) {
+                            MatMul.loadRow(seg, dt, start, NR, bp, j * NR);
+                        } else {
+                            MatMul.loadRow(seg, dt, start, cols, row, 0);
+                            java.util.Arrays.fill(row, cols, NR, 0f);
+                            System.arraycopy(row, 0, bp, j * NR, NR);
+                        }
+                    }
+                    boolean add = accumulate || jc > 0;
+                    int i = 0;
+                    for (; i + MR <= m; i += MR) {
+                        int ao = dyOff + i * n + jc;
+                        int co = dxOff + i * k + c0;
+                        kernel8(dy, ao, n, bp, 0, NR, kc, tile);
+                        storeTile(tile, MR, cols, dx, co, k, add);
+                    }
+                    for (; i < m; i++) {
+                        kernel1(dy, dyOff + i * n + jc, bp, 0, NR, kc, tile);
+                        storeTile(tile, 1, cols, dx, dxOff + i * k + c0, k, add);
+                    }
+                }
+            }
+        });
+    }
+
+    /** dW[n, k] += dy[m, n]ᵀ · x[m, k]. */
+    static void backwardWeight(ExecutionContext ctx, float[] dy, int dyOff, float[] x, int xOff, int m, int n, int k,
+                               float[] dw, int dwOff) {
+        int groups = (n + MR - 1) / MR;
+        int strips = (k + NR - 1) / NR;
+        int mBlocks = (m + KC - 1) / KC;
+        int mcMax = (m + mBlocks - 1) / mBlocks;
+        Scratch scratch = new Scratch(ctx, GB * MR * mcMax, mcMax * NR);
+        ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
+            float[] at = scratch.a(thread);
+            float[] xs = scratch.b(thread);
+            float[] tile = scratch.tile(thread);
+            for (int ic = 0; ic < m; ic += mcMax) {
+                int mc = Math.min(mcMax, m - ic);
+                for (int gb = g0; gb < g1; gb += GB) {
+                    int rowsInBlock = Math.min(g1, gb + GB) * MR - gb * MR;
+                    // A: dyᵀ of the block, at[jj·mc + i] = dy[ic + i, gb·MR + jj]; columns past n stay zero
+                    for (int i = 0; i < mc; i++) {
+                        int src = dyOff + (ic + i) * n + gb * MR;
+                        int valid = Math.min(rowsInBlock, n - gb * MR);
+                        for (int jj = 0; jj < rowsInBlock; jj++) {
+                            at[jj * mc + i] = jj < valid ? dy[src + jj] : 0f;
+                        }
+                    }
+                    for (int s = 0; s < strips; s++) {
+                        int c0 = s * NR;
+                        int cols = Math.min(NR, k - c0);
+                        // B: the strip x[ic.., c0 .. c0 + NR) made contiguous (zero-padded past k), reused by every group
+                        for (int i = 0; i < mc; i++) {
+                            System.arraycopy(x, xOff + (ic + i) * k + c0, xs, i * NR, cols);
+                            if (cols < NR) {
+                                java.util.Arrays.fill(xs, i * NR + cols, (i + 1) * NR, 0f);
+                            }
+                        }
+                        for (int g = gb; g < Math.min(g1, gb + GB); g++) {
+                            kernel8(at, (g - gb) * MR * mc, mc, xs, 0, NR, mc, tile);
+                            storeTile(tile, Math.min(MR, n - g * MR), cols, dw, dwOff + g * MR * k + c0, k, true);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * xp[(panel·k + p)·NR + lane] = x[panel·NR + lane, p]: xᵀ in NR-row panels, lanes past m zero. Each panel is
+     * written by one thread.
+     */
+    static float[] packTransposed(ExecutionContext ctx, float[] x, int xOff, int m, int k, int panels) {
+        float[] xp = new float[panels * k * NR];
+        ctx.parallelFor(panels, Math.max(1, 4096 / Math.max(1, k)), (p0, p1) -> {
+            for (int ip = p0; ip < p1; ip++) {
+                int lanes = Math.min(NR, m - ip * NR);
+                int base = ip * k * NR;
+                for (int lane = 0; lane < lanes; lane++) {
+                    int src = xOff + (ip * NR + lane) * k;
+                    for (int p = 0; p < k; p++) {
+                        xp[base + p * NR + lane] = x[src + p];
+                    }
+                }
+            }
+        });
+        return xp;
+    }
+
+    /** y[lane, r] (+)= tile[r, lane] for r < rows, lane < lanes; y row stride ldy. */
+    static void storeTransposed(float[] tile, int rows, int lanes, float[] y, int yo, int ldy, boolean add) {
+        for (int lane = 0; lane < lanes; lane++) {
+            int o = yo + lane * ldy;
+            if (add) {
+                for (int r = 0; r < rows; r++) {
+                    y[o + r] += tile[r * NR + lane];
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    y[o + r] = tile[r * NR + lane];
+                }
+            }
+        }
+    }
+
+    /** c[r, col] (+)= tile[r, col] for r < rows, col < cols; c row stride ldc. */
+    static void storeTile(float[] tile, int rows, int cols, float[] c, int co, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            int o = co + r * ldc;
+            if (add) {
+                MatMul.axpy(1f, tile, r * NR, c, o, cols);
+            } else {
+                System.arraycopy(tile, r * NR, c, o, cols);
+            }
+        }
+    }
+
+    /**
+     * Per-thread work buffers of one call, allocated on a thread's first chunk: a job has up to 8 chunks per
+     * thread, and allocating (and zeroing) a 256 KiB buffer per chunk cost a few percent of a prefill GEMM.
+     */
+    private static final class Scratch {
+        private final float[][] a;
+        private final float[][] b;
+        private final float[][] tiles;
+        private final int sizeA;
+        private final int sizeB;
+
+        Scratch(ExecutionContext ctx, int sizeA) {
+            this(ctx, sizeA, 0);
+        }
+
+        Scratch(ExecutionContext ctx, int sizeA, int sizeB) {
+            this.a = new float[ctx.threads()][];
+            this.b = new float[ctx.threads()][];
+            this.tiles = new float[ctx.threads()][];
+            this.sizeA = sizeA;
+            this.sizeB = sizeB;
+        }
+
+        float[] a(int thread) {
+            if (a[thread] == null) {
+                a[thread] = new float[sizeA];
+            }
+            return a[thread];
+        }
+
+        float[] b(int thread) {
+            if (b[thread] == null) {
+                b[thread] = new float[sizeB];
+            }
+            return b[thread];
+        }
+
+        float[] tile(int thread) {
+            if (tiles[thread] == null) {
+                tiles[thread] = new float[MR * NR];
+            }
+            return tiles[thread];
+        }
+    }
+
+    /**
+     * The micro-kernel: tile[r·NR + c] = Σ_{p<kc} A[r, p] · B[p, c] for r < 8, c < NR, with A[r, p] = a[ao + r·lda + p]
+     * and B[p, c] = b[bo + p·ldb + c]. Sixteen accumulators, two B loads and eight broadcasts per step; written
+     * out by hand because the JIT keeps named locals in registers but not arrays of vectors. It always starts
+     * from zero and overwrites a fixed tile: with a data-dependent "accumulate into C" branch the JIT sometimes
+     * failed to intrinsify the final stores and boxed the vectors (measured: 25–35 instead of ~260 GFLOP/s),
+     * while copying or adding the 8 × NR tile afterwards costs under 1% at kc ≥ 256.
+     */
+    static void kernel8(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] tile) {
+        FloatVector z = FloatVector.zero(MatMul.F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++) {
+            int bp = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(MatMul.F, b, bp);
+            FloatVector b1 = FloatVector.fromArray(MatMul.F, b, bp + L);
+            int ap = ao + p;
+            FloatVector s = FloatVector.broadcast(MatMul.F, a[ap]);
+            c00 = b0.fma(s, c00);
+            c01 = b1.fma(s, c01);
+            s = FloatVector.broadcast(MatMul.F, a[ap + lda]);
+            c10 = b0.fma(s, c10);
+            c11 = b1.fma(s, c11);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 2 * lda]);
+            c20 = b0.fma(s, c20);
+            c21 = b1.fma(s, c21);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 3 * lda]);
+            c30 = b0.fma(s, c30);
+            c31 = b1.fma(s, c31);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 4 * lda]);
+            c40 = b0.fma(s, c40);
+            c41 = b1.fma(s, c41);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 5 * lda]);
+            c50 = b0.fma(s, c50);
+            c51 = b1.fma(s, c51);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 6 * lda]);
+            c60 = b0.fma(s, c60);
+            c61 = b1.fma(s, c61);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 7 * lda]);
+            c70 = b0.fma(s, c70);
+            c71 = b1.fma(s, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** One row of {@link #kernel8} into tile[0, NR) (overwritten): the ragged last rows of dx. */
+    static void kernel1(float[] a, int ao, float[] b, int bo, int ldb, int kc, float[] tile) {
+        FloatVector c0 = FloatVector.zero(MatMul.F);
+        FloatVector c1 = c0;
+        for (int p = 0; p < kc; p++) {
+            FloatVector s = FloatVector.broadcast(MatMul.F, a[ao + p]);
+            int bp = bo + p * ldb;
+            c0 = FloatVector.fromArray(MatMul.F, b, bp).fma(s, c0);
+            c1 = FloatVector.fromArray(MatMul.F, b, bp + L).fma(s, c1);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+    }
+}

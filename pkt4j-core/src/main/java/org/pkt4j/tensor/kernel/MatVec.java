@@ -1,0 +1,218 @@
+package org.pkt4j.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.pkt4j.tensor.DType;
+import org.pkt4j.tensor.ExecutionContext;
+import org.pkt4j.tensor.Tensor;
+
+/**
+ * y = x·Wᵀ for fewer than {@link MatMul#GEMM_MIN_ROWS} rows of x — decode is one row. The product is bound
+ * by reading W from memory, so the kernel reads each W element once: one row after another for a single x
+ * row (four side by side for long F32 rows, see {@link #SEQUENTIAL_F32_ROW_BYTES}), BF16 widened in
+ * registers by a shift (half the bytes of F32 for the same arithmetic), rows split across threads. With several x rows, four W rows at a time are widened into a
+ * small buffer that stays in L1 while every x row is dotted with them.
+ */
+final class MatVec {
+    private MatVec() {
+    }
+
+    /** W rows per step. */
+    static final int RB = 4;
+    /**
+     * Longest fp32 row (bytes) read by the one-row-at-a-time decode kernel; longer fp32 rows go four at a time.
+     * Measured, not derived: on this AMD machine reading rows one after another (strictly sequential) gave
+     * 25–30% more decode tokens/s for 288-wide F32 rows and for BF16 rows of every width, but 45% less for
+     * 768- and 2048-wide F32 rows, where four interleaved rows kept the old speed. The cause (prefetcher or JIT
+     * loop shape) is not known; this rule keeps the better of the two measured kernels for each case.
+     */
+    static final int SEQUENTIAL_F32_ROW_BYTES = 1536;
+    private static final int L = MatMul.L;
+
+    /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ, row by row of W. */
+    static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
+                       boolean accumulate) {
+        int n = w.rows();
+        MemorySegment seg = w.data();
+        DType dt = w.dtype();
+        long rowBytes = (long) k * dt.bytes();
+        // at least ~256 KiB of W per chunk (~10 µs of streaming): a parked worker takes microseconds to wake, and
+        // one preempted while holding a chunk stalls the whole call, so small matrices are not worth splitting
+        int grain = (int) Math.max(RB, Math.min(n, (262144 / Math.max(1, rowBytes) + RB - 1) / RB * RB));
+        if (m == 1 && dt == DType.F32 && rowBytes > SEQUENTIAL_F32_ROW_BYTES) {
+            ctx.parallelFor(n, grain, (j0, j1) -> {
+                float[] s = new float[RB];
+                int j = j0;
+                for (; j + RB <= j1; j += RB) {
+                    dot4F32(x, xOff, seg, j * rowBytes, rowBytes, k, s);
+                    store(s, RB, y, yOff + j, accumulate);
+                }
+                for (; j < j1; j++) {
+                    float v = dotF32(x, xOff, seg, j * rowBytes, k);
+                    y[yOff + j] = accumulate ? y[yOff + j] + v : v;
+                }
+            });
+            return;
+        }
+        if (m == 1) {
+            ctx.parallelFor(n, grain, (j0, j1) -> {
+                for (int j = j0; j < j1; j++) {
+                    long at = j * rowBytes;
+                    float v = switch (dt) {
+                        case F32 -> dotF32(x, xOff, seg, at, k);
+                        case BF16 -> dotBf16(x, xOff, seg, at, k);
+                        default -> dotF16(x, xOff, seg, at, k);
+                    };
+                    y[yOff + j] = accumulate ? y[yOff + j] + v : v;
+                }
+            });
+            return;
+        }
+        ctx.parallelFor(n, grain, (j0, j1) -> {
+            float[] wb = new float[RB * k];
+            float[] s = new float[RB];
+            int j = j0;
+            for (; j + RB <= j1; j += RB) {
+                for (int r = 0; r < RB; r++) {
+                    MatMul.loadRow(seg, dt, (long) (j + r) * k, k, wb, r * k);
+                }
+                for (int i = 0; i < m; i++) {
+                    dot4Array(x, xOff + i * k, wb, k, s);
+                    store(s, RB, y, yOff + i * n + j, accumulate);
+                }
+            }
+            for (; j < j1; j++) {
+                MatMul.loadRow(seg, dt, (long) j * k, k, wb, 0);
+                for (int i = 0; i < m; i++) {
+                    int o = yOff + i * n + j;
+                    float v = MatMul.dotArray(x, xOff + i * k, wb, 0, k);
+                    y[o] = accumulate ? y[o] + v : v;
+                }
+            }
+        });
+    }
+
+    private static void store(float[] s, int count, float[] y, int o, boolean accumulate) {
+        for (int r = 0; r < count; r++) {
+            y[o + r] = accumulate ? y[o + r] + s[r] : s[r];
+        }
+    }
+
+    /**
+     * W row · x for one fp32 row at byte offset {@code at}, four vectors per step. Rows are read one after
+     * another, so the matrix streams strictly sequentially (x stays in L1).
+     */
+    static float dotF32(float[] x, int xo, MemorySegment seg, long at, int k) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        int p = 0;
+        for (; p <= k - 4 * L; p += 4 * L) {
+            long b = at + 4L * p;
+            a0 = FloatVector.fromMemorySegment(MatMul.F, seg, b, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 4L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+            a2 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 8L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 2 * L), a2);
+            a3 = FloatVector.fromMemorySegment(MatMul.F, seg, b + 12L * L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 3 * L), a3);
+        }
+        for (; p <= k - L; p += L) {
+            a0 = FloatVector.fromMemorySegment(MatMul.F, seg, at + 4L * p, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            s += x[xo + p] * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * p);
+        }
+        return s;
+    }
+
+    /**
+     * s[r] = W row (at + r·rowBytes) · x for four fp32 rows read side by side: the decode kernel for long fp32
+     * rows (see {@link #SEQUENTIAL_F32_ROW_BYTES}).
+     */
+    static void dot4F32(float[] x, int xo, MemorySegment seg, long at, long rowBytes, int k, float[] s) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        long r0 = at, r1 = at + rowBytes, r2 = at + 2 * rowBytes, r3 = at + 3 * rowBytes;
+        int p = 0;
+        for (; p <= k - L; p += L) {
+            FloatVector xv = FloatVector.fromArray(MatMul.F, x, xo + p);
+            long b = 4L * p;
+            a0 = FloatVector.fromMemorySegment(MatMul.F, seg, r0 + b, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(MatMul.F, seg, r1 + b, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(MatMul.F, seg, r2 + b, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(MatMul.F, seg, r3 + b, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+        }
+        s[0] = a0.reduceLanes(VectorOperators.ADD);
+        s[1] = a1.reduceLanes(VectorOperators.ADD);
+        s[2] = a2.reduceLanes(VectorOperators.ADD);
+        s[3] = a3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float xv = x[xo + p];
+            for (int r = 0; r < RB; r++) {
+                s[r] += xv * seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + r * rowBytes + 4L * p);
+            }
+        }
+    }
+
+    /** {@link #dotF32} for a bfloat16 row, widened by a shift in registers. */
+    static float dotBf16(float[] x, int xo, MemorySegment seg, long at, int k) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        int p = 0;
+        for (; p <= k - 4 * L; p += 4 * L) {
+            long b = at + 2L * p;
+            a0 = MatMul.bf16Vector(seg, b).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = MatMul.bf16Vector(seg, b + 2L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+            a2 = MatMul.bf16Vector(seg, b + 4L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 2 * L), a2);
+            a3 = MatMul.bf16Vector(seg, b + 6L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + 3 * L), a3);
+        }
+        for (; p <= k - L; p += L) {
+            a0 = MatMul.bf16Vector(seg, at + 2L * p).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            s += x[xo + p] * DType.bf16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * p));
+        }
+        return s;
+    }
+
+    /** {@link #dotF32} for an IEEE half row. */
+    static float dotF16(float[] x, int xo, MemorySegment seg, long at, int k) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0;
+        int p = 0;
+        for (; p <= k - 2 * L; p += 2 * L) {
+            long b = at + 2L * p;
+            a0 = MatMul.f16Vector(seg, b).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+            a1 = MatMul.f16Vector(seg, b + 2L * L).fma(FloatVector.fromArray(MatMul.F, x, xo + p + L), a1);
+        }
+        for (; p <= k - L; p += L) {
+            a0 = MatMul.f16Vector(seg, at + 2L * p).fma(FloatVector.fromArray(MatMul.F, x, xo + p), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            s += x[xo + p] * Float.float16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * p));
+        }
+        return s;
+    }
+
+    /** s[r] = wb[r·k, (r+1)·k) · x[xo, xo + k) for four widened rows. */
+    static void dot4Array(float[] x, int xo, float[] wb, int k, float[] s) {
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        int p = 0;
+        for (; p <= k - L; p += L) {
+            FloatVector xv = FloatVector.fromArray(MatMul.F, x, xo + p);
+            a0 = FloatVector.fromArray(MatMul.F, wb, p).fma(xv, a0);
+            a1 = FloatVector.fromArray(MatMul.F, wb, k + p).fma(xv, a1);
+            a2 = FloatVector.fromArray(MatMul.F, wb, 2 * k + p).fma(xv, a2);
+            a3 = FloatVector.fromArray(MatMul.F, wb, 3 * k + p).fma(xv, a3);
+        }
+        s[0] = a0.reduceLanes(VectorOperators.ADD);
+        s[1] = a1.reduceLanes(VectorOperators.ADD);
+        s[2] = a2.reduceLanes(VectorOperators.ADD);
+        s[3] = a3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float xv = x[xo + p];
+            for (int r = 0; r < RB; r++) {
+                s[r] += xv * wb[r * k + p];
+            }
+        }
+    }
+}
