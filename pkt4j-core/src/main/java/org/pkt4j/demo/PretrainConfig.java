@@ -114,7 +114,7 @@ public record PretrainConfig(Path file, String name, long seed, JsonNode model, 
             throw data.error("generator", "expected \"demo\" (the only corpus generator), got \"" + generator + "\"");
         }
         CorpusRecipe corpus = corpus(data.object("corpus", List.of("seed", "fact_fraction", "fact_mentions", "arithmetic_problems",
-                "knowledge_questions", "drills", "stories", "descriptions")));
+                "knowledge_questions", "drills", "stories", "descriptions", "reading_questions")));
         ConfigObject validation = data.object("validation", List.of("seed", "documents"));
         Data d = new Data(data.integer("data_seed"), corpus, validation.integer("seed"),
                 validation.integer("documents", 1, 1_000_000));
@@ -149,9 +149,10 @@ public record PretrainConfig(Path file, String name, long seed, JsonNode model, 
         int drills = c.integer("drills", 0, 10_000_000);
         int stories = c.integer("stories", 0, 10_000_000);
         int descriptions = c.integer("descriptions", 0, 10_000_000);
+        int reading = c.integer("reading_questions", 0, 10_000_000);
         try {
-            CorpusRecipe r = new CorpusRecipe(seed, fraction, mentions, arithmetic, knowledge, drills, stories, descriptions);
-            if (mentions + arithmetic + knowledge + drills + stories + descriptions == 0) {
+            CorpusRecipe r = new CorpusRecipe(seed, fraction, mentions, arithmetic, knowledge, drills, stories, descriptions, reading);
+            if (mentions + arithmetic + knowledge + drills + stories + descriptions + reading == 0) {
                 throw new IllegalArgumentException("the corpus is empty: every count is 0");
             }
             return r;

@@ -80,6 +80,7 @@ public final class Pretrainer {
      *
      * @param finished        false when stopped early ({@link Options#stopAfter}): nothing was written
      * @param finalTrainLoss  mean loss of the last {@link #FINAL_LOSS_STEPS} steps
+     * @param finalValidationLoss the last validation loss (NaN when a stopped run had not validated yet)
      * @param weights         the trained fp32 master weights by name
      * @param scores          test-split results by task name (empty without evaluation)
      */
@@ -108,19 +109,14 @@ public final class Pretrainer {
 
         DemoSplits splits = DemoSplits.generate(cfg.data().dataSeed());
         CorpusRecipe recipe = cfg.data().corpus();
-        DemoCorpus corpus = DemoCorpus.of(splits, recipe);
-        DocumentPacking.Packed train = DocumentPacking.pack(tokenize(corpus, corpus.size(), tok, ctx), tok.eosId(), cfg.train().seqLen());
-        CorpusRecipe validationRecipe = new CorpusRecipe(cfg.data().validationSeed(), recipe.factFraction(), recipe.factMentions(),
-                recipe.arithmeticProblems(), recipe.knowledgeQuestions(), recipe.drills(), recipe.stories(), recipe.descriptions());
-        DemoCorpus held = DemoCorpus.of(splits, validationRecipe);
-        int nValidation = Math.min(cfg.data().validationDocuments(), held.size());
-        DocumentPacking.Packed validation = DocumentPacking.pack(tokenize(held, nValidation, tok, ctx), tok.eosId(), cfg.train().seqLen());
+        DocumentPacking.Packed train = corpus(splits, recipe, Integer.MAX_VALUE, tok, cfg.train().seqLen(), ctx);
+        DocumentPacking.Packed validation = corpus(splits, recipe.withSeed(cfg.data().validationSeed()), cfg.data().validationDocuments(), tok, cfg.train().seqLen(), ctx);
         Corpus stats = new Corpus(train.documents(), train.tokens(), train.sequences().size(), train.truncated(),
                 validation.sequences().size(), validation.tokens());
         notes.accept(String.format("corpus: %,d documents, %,d tokens in %,d sequences of <= %d tokens%s; validation: %,d documents, %,d tokens",
                 stats.documents(), stats.tokens(), stats.sequences(), cfg.train().seqLen(),
                 stats.truncated() > 0 ? " (" + stats.truncated() + " documents cut to the sequence length)" : "",
-                nValidation, stats.validationTokens()));
+                validation.documents(), stats.validationTokens()));
 
         PretrainConfig.Optimizer oc = cfg.train().optimizer();
         FullFineTune model = FullFineTune.of(Llama.of(c, Initialization.normal(c, cfg.init().std(), cfg.init().residualScale(), cfg.seed())),
@@ -226,15 +222,21 @@ public final class Pretrainer {
         }
     }
 
-    /** Documents 0..n-1 tokenized, in order (the tokenizer is thread-safe; documents are independent). */
-    private static List<int[]> tokenize(DemoCorpus corpus, int n, Tokenizer tok, ExecutionContext ctx) {
+    /**
+     * The first {@code limit} documents of the corpus of {@code recipe}, tokenized in order (the tokenizer is
+     * thread-safe and documents are independent), each followed by EOS, packed into sequences.
+     */
+    private static DocumentPacking.Packed corpus(DemoSplits splits, CorpusRecipe recipe, int limit, Tokenizer tok, int seqLen,
+                                                 ExecutionContext ctx) {
+        DemoCorpus corpus = DemoCorpus.of(splits, recipe);
+        int n = Math.min(limit, corpus.size());
         int[][] ids = new int[n][];
         ctx.parallelFor(n, 64, (from, to) -> {
             for (int i = from; i < to; i++) {
                 ids[i] = tok.encode(corpus.document(i));
             }
         });
-        return List.of(ids);
+        return DocumentPacking.pack(List.of(ids), tok.eosId(), seqLen);
     }
 
     private static List<JsonNode> readLog(Path file) throws IOException {

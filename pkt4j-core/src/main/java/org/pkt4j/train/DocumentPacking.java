@@ -11,13 +11,13 @@ import org.pkt4j.data.TokenizedExample;
  * therefore starts at a document start, as an evaluation prompt does, and no document is split across two
  * sequences. Sequences keep their own length (no padding: the {@link Trainer} runs each at its length) and
  * every token is scored. A document longer than {@code seqLen} on its own is cut to {@code seqLen} tokens and
- * counted.
+ * counted; an empty document is dropped (a lone EOS would be a sequence with nothing to predict).
  */
 public final class DocumentPacking {
     private DocumentPacking() {
     }
 
-    /** The packed sequences and how many documents had to be cut. */
+    /** The packed sequences, how many documents they hold and how many of those had to be cut. */
     public record Packed(List<TokenizedExample> sequences, int documents, int truncated, long tokens) {
     }
 
@@ -32,9 +32,13 @@ public final class DocumentPacking {
         }
         List<TokenizedExample> out = new ArrayList<>();
         int[] buf = new int[seqLen];
-        int fill = 0, truncated = 0;
+        int fill = 0, truncated = 0, packed = 0;
         long tokens = 0;
         for (int[] doc : documents) {
+            if (doc.length == 0) {
+                continue;
+            }
+            packed++;
             int len = Math.min(doc.length + 1, seqLen);
             if (doc.length + 1 > seqLen) {
                 truncated++;
@@ -53,7 +57,7 @@ public final class DocumentPacking {
         if (fill > 0) {
             out.add(sequence(buf, fill));
         }
-        return new Packed(List.copyOf(out), documents.size(), truncated, tokens);
+        return new Packed(List.copyOf(out), packed, truncated, tokens);
     }
 
     private static TokenizedExample sequence(int[] buf, int n) {
