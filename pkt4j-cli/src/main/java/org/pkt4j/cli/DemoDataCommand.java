@@ -1,5 +1,6 @@
 package org.pkt4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +14,17 @@ import org.pkt4j.demo.CorpusRecipe;
 import org.pkt4j.demo.DemoCorpus;
 import org.pkt4j.demo.DemoSplits;
 import org.pkt4j.demo.DemoTokenizer;
+import org.pkt4j.demo.DemoWorld;
+import org.pkt4j.demo.FactRecall;
 import org.pkt4j.demo.ModelCard;
 import org.pkt4j.io.AtomicFiles;
 import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
+import org.pkt4j.io.tokenizer.Tokenizers;
+import org.pkt4j.llama.Llama;
+import org.pkt4j.tensor.ExecutionContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -160,13 +167,17 @@ final class DemoDataCommand implements Callable<Integer> {
     }
 
     @Command(name = "cards", mixinStandardHelpOptions = true,
-            description = "Write the demo pair section (both models' test accuracies) into both model cards, from their pretrain.json.")
+            description = {"Write the demo pair section into both model cards: their test accuracies (from pretrain.json)",
+                "and their fact recall (measured here)."})
     static final class Cards implements Callable<Integer> {
         @Option(names = "--source", defaultValue = "models/demo/source", paramLabel = "DIR", description = "source model (default: ${DEFAULT-VALUE})")
         Path source;
 
         @Option(names = "--target", defaultValue = "models/demo/target", paramLabel = "DIR", description = "target model (default: ${DEFAULT-VALUE})")
         Path target;
+
+        @Mixin
+        Threads threads;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -176,7 +187,17 @@ final class DemoDataCommand implements Callable<Integer> {
             Map<String, Path> models = new LinkedHashMap<>();
             models.put("source", source);
             models.put("target", target);
-            String section = ModelCard.pairSection(models);
+            // the groups split the test facts by what the target's corpus states
+            JsonNode targetConfig = Json.read(target.resolve("pretrain.json")).path("config");
+            double fraction = targetConfig.path("data").path("corpus").path("fact_fraction").asDouble();
+            DemoWorld world = DemoSplits.generate(targetConfig.path("data").path("data_seed").asLong()).world();
+            Map<String, Map<String, FactRecall.Score>> recall = new LinkedHashMap<>();
+            try (ExecutionContext ctx = threads.context()) {
+                for (Map.Entry<String, Path> m : models.entrySet()) {
+                    recall.put(m.getKey(), FactRecall.measure(Llama.open(m.getValue()), Tokenizers.load(m.getValue()), world, fraction, ctx));
+                }
+            }
+            String section = ModelCard.pairSection(models, recall);
             Map<Path, String> cards = new LinkedHashMap<>();
             for (Path dir : models.values()) {
                 Path card = dir.resolve("README.md");

@@ -44,6 +44,7 @@ class PretrainCommandTest {
         c.put("drills", 2);
         c.put("stories", 8);
         c.put("descriptions", 2);
+        c.put("reading_questions", 2);
         ((ObjectNode) r.get("data").get("validation")).put("documents", 4);
         ObjectNode t = (ObjectNode) r.get("train");
         t.put("seq_len", 128);

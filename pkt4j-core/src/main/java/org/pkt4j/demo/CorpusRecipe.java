@@ -55,19 +55,19 @@ public record CorpusRecipe(
     }
 
     /**
-     * The planned source corpus (models/demo/DESIGN.md): every fact 100 times, 20,000 arithmetic problems —
-     * about 4.2 M tokens with the demo tokenizer.
+     * The source corpus of models/demo/source.pretrain.json: every fact 100 times, 18,000 arithmetic problems,
+     * 6,000 knowledge and 6,000 reading questions — about 3.66 M tokens with the demo tokenizer.
      */
     public static CorpusRecipe source() {
-        return new CorpusRecipe(1, 1.0, 100, 20_000, 8_000, 4_000, 10_000, 4_000, 0);
+        return new CorpusRecipe(1, 1.0, 100, 18_000, 6_000, 3_000, 3_000, 1_000, 6_000);
     }
 
     /**
-     * The planned target corpus: half of the facts (as often each, with as many questions per stated fact), a
-     * tenth of the arithmetic, as much generic English — about 1.8 M tokens.
+     * The target corpus of models/demo/target.pretrain.json: half of the facts (as often each, with as many
+     * questions per stated fact), a tenth of the arithmetic, a fifth of the drills, as much generic English.
      */
     public static CorpusRecipe target() {
-        return new CorpusRecipe(2, 0.5, 100, 2_000, 4_000, 1_000, 10_000, 4_000, 0);
+        return new CorpusRecipe(2, 0.5, 100, 1_800, 3_000, 600, 3_000, 1_000, 3_000);
     }
 
     /** The same recipe with another corpus seed (validation documents: other draws of the same mix). */

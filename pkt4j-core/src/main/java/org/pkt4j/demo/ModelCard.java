@@ -91,6 +91,7 @@ public final class ModelCard {
         row(sb, "mentions per stated fact", String.valueOf(rc.factMentions()));
         row(sb, "arithmetic problems (chat)", String.format(Locale.ROOT, "%,d", rc.arithmeticProblems()));
         row(sb, "knowledge questions (chat)", String.format(Locale.ROOT, "%,d", rc.knowledgeQuestions()));
+        row(sb, "reading questions (chat, the fact restated in the question)", String.format(Locale.ROOT, "%,d", rc.readingQuestions()));
         row(sb, "equation drills", String.format(Locale.ROOT, "%,d", rc.drills()));
         row(sb, "stories / descriptions", String.format(Locale.ROOT, "%,d / %,d", rc.stories(), rc.descriptions()));
         row(sb, "documents / tokens", String.format(Locale.ROOT, "%,d / %,d", r.corpus().documents(), r.corpus().tokens()));
@@ -134,11 +135,12 @@ public final class ModelCard {
 
     /**
      * The pair section: each model's parameters and test accuracies side by side, read from the
-     * {@code pretrain.json} the runs wrote.
+     * {@code pretrain.json} the runs wrote, then each model's {@link FactRecall}.
      *
      * @param models model name (e.g. "source") → its directory
+     * @param recall model name → its fact recall by group (same groups for every model)
      */
-    public static String pairSection(Map<String, Path> models) throws IOException {
+    public static String pairSection(Map<String, Path> models, Map<String, Map<String, FactRecall.Score>> recall) throws IOException {
         StringBuilder sb = new StringBuilder("## The demo pair\n\nBoth models on the same test splits with the same scorer");
         sb.append(" (from their `pretrain.json`; `./pkt demo-data cards` rewrites this section after either model is rebuilt):\n\n");
         sb.append("| model | parameters |");
@@ -163,6 +165,18 @@ public final class ModelCard {
             }
             sb.append('\n');
         }
+        sb.append("\nFact recall (`FactRecall`: greedy generation after \"Q: <question> A:\" must begin with the fact's value),\n")
+                .append("what each model holds in its parameters whether or not it can answer the letter; \"stated at f\" splits the\n")
+                .append("test facts by whether a corpus stating a share f of the facts (the target's) states them:\n\n| model |");
+        Map<String, FactRecall.Score> first = recall.values().iterator().next();
+        first.keySet().forEach(g -> sb.append(' ').append(g).append(" |"));
+        sb.append("\n| --- |").append(" ---: |".repeat(first.size())).append('\n');
+        recall.forEach((name, groups) -> {
+            sb.append("| ").append(name).append(" |");
+            groups.values().forEach(v -> sb.append(v.total() == 0 ? " – |"
+                    : String.format(Locale.ROOT, " %.1f %% (%d / %d) |", 100 * v.accuracy(), v.correct(), v.total())));
+            sb.append('\n');
+        });
         return sb.toString();
     }
 

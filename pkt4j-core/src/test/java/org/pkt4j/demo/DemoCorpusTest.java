@@ -209,7 +209,7 @@ class DemoCorpusTest {
                     .findFirst().orElseThrow(() -> new AssertionError("no known stem ends " + lines[3]));
             Fact f = asked.getValue();
             String statement = lines[3].substring(0, lines[3].length() - asked.getKey().length() - 1);
-            assertThat(statement).contains(f.subject()).containsIgnoringCase(f.value());
+            assertThat(statement).containsIgnoringCase(f.subject()).containsIgnoringCase(f.value());
             assertThat(f.heldOut()).isFalse();
             assertThat(f.knownAt(r.factFraction())).isTrue();
             String answer = lines[lines.length - 1];

@@ -56,6 +56,7 @@ class PretrainerTest {
             c.put("drills", 4);
             c.put("stories", 20);
             c.put("descriptions", 4);
+            c.put("reading_questions", 4);
             ((ObjectNode) r.get("data").get("validation")).put("documents", 16);
             ObjectNode t = (ObjectNode) r.get("train");
             t.put("seq_len", 128);
