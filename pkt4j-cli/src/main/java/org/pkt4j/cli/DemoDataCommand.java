@@ -106,7 +106,7 @@ final class DemoDataCommand implements Callable<Integer> {
     @Command(name = "corpus", mixinStandardHelpOptions = true,
             description = "Print pretraining corpus documents as JSONL {\"kind\", \"text\"}, or with --stats a summary.")
     static final class Corpus implements Callable<Integer> {
-        @Option(names = "--recipe", defaultValue = "source", paramLabel = "source|target", description = "which planned corpus (default: ${DEFAULT-VALUE})")
+        @Option(names = "--recipe", defaultValue = "source", paramLabel = "source|target", description = "which training corpus: the recipe of source.pretrain.json or target.pretrain.json (default: ${DEFAULT-VALUE})")
         String recipe;
 
         @Option(names = "--limit", paramLabel = "N", description = "print only the first N documents")
