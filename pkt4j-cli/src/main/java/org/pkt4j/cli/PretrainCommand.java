@@ -15,10 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Train a Llama from scratch on the demo corpus, as a pkt4j-pretrain/1 JSON config says",
-            "(models/demo/source.pretrain.json, target.pretrain.json). Writes an HF directory (config.json, weights",
-            "in the configured dtype, tokenizer files, loss.jsonl, pretrain.json, a model card README.md);",
-            "the run state lives in OUT.run/ until the model is written, so an interrupted run resumes."})
+        description = {"Train a Llama from scratch on the demo corpus, as a pkt4j-pretrain/1 config",
+            "says (models/demo/source.pretrain.json, target.pretrain.json). Writes an HF",
+            "directory: config.json, weights in the configured dtype, tokenizer files,",
+            "loss.jsonl, pretrain.json and a model card README.md. The run state lives in",
+            "OUT.run/ until the model is written, so an interrupted run resumes."})
 final class PretrainCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CONFIG.json", description = "pretraining config (format pkt4j-pretrain/1)")
