@@ -1,6 +1,8 @@
 package org.pkt4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,9 +14,17 @@ import org.pkt4j.demo.CorpusRecipe;
 import org.pkt4j.demo.DemoCorpus;
 import org.pkt4j.demo.DemoSplits;
 import org.pkt4j.demo.DemoTokenizer;
+import org.pkt4j.demo.DemoWorld;
+import org.pkt4j.demo.FactRecall;
+import org.pkt4j.demo.ModelCard;
 import org.pkt4j.io.AtomicFiles;
+import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
+import org.pkt4j.io.tokenizer.Tokenizers;
+import org.pkt4j.llama.Llama;
+import org.pkt4j.tensor.ExecutionContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,7 +33,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo-data", hidden = true, mixinStandardHelpOptions = true,
         description = "Generate the demo's task splits, tokenizer or corpus (maintainers; the results are committed).",
-        subcommands = {DemoDataCommand.Splits.class, DemoDataCommand.Tokenizer.class, DemoDataCommand.Corpus.class})
+        subcommands = {DemoDataCommand.Splits.class, DemoDataCommand.Tokenizer.class, DemoDataCommand.Corpus.class,
+            DemoDataCommand.Cards.class})
 final class DemoDataCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -95,7 +106,7 @@ final class DemoDataCommand implements Callable<Integer> {
     @Command(name = "corpus", mixinStandardHelpOptions = true,
             description = "Print pretraining corpus documents as JSONL {\"kind\", \"text\"}, or with --stats a summary.")
     static final class Corpus implements Callable<Integer> {
-        @Option(names = "--recipe", defaultValue = "source", paramLabel = "source|target", description = "which planned corpus (default: ${DEFAULT-VALUE})")
+        @Option(names = "--recipe", defaultValue = "source", paramLabel = "source|target", description = "which training corpus: the recipe of source.pretrain.json or target.pretrain.json (default: ${DEFAULT-VALUE})")
         String recipe;
 
         @Option(names = "--limit", paramLabel = "N", description = "print only the first N documents")
@@ -151,6 +162,55 @@ final class DemoDataCommand implements Callable<Integer> {
                 o.put("kinds", kinds);
                 out.println(Json.writeLine(o));
             }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "cards", mixinStandardHelpOptions = true,
+            description = {"Write the demo pair section into both model cards: their test accuracies (from pretrain.json)",
+                "and their fact recall (measured here)."})
+    static final class Cards implements Callable<Integer> {
+        @Option(names = "--source", defaultValue = "models/demo/source", paramLabel = "DIR", description = "source model (default: ${DEFAULT-VALUE})")
+        Path source;
+
+        @Option(names = "--target", defaultValue = "models/demo/target", paramLabel = "DIR", description = "target model (default: ${DEFAULT-VALUE})")
+        Path target;
+
+        @Mixin
+        Threads threads;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Path> models = new LinkedHashMap<>();
+            models.put("source", source);
+            models.put("target", target);
+            // the groups split the test facts by what the target's corpus states
+            JsonNode targetConfig = Json.read(target.resolve("pretrain.json")).path("config");
+            double fraction = targetConfig.path("data").path("corpus").path("fact_fraction").asDouble();
+            DemoWorld world = DemoSplits.generate(targetConfig.path("data").path("data_seed").asLong()).world();
+            Map<String, Map<String, FactRecall.Score>> recall = new LinkedHashMap<>();
+            try (ExecutionContext ctx = threads.context()) {
+                for (Map.Entry<String, Path> m : models.entrySet()) {
+                    recall.put(m.getKey(), FactRecall.measure(Llama.open(m.getValue()), Tokenizers.load(m.getValue()), world, fraction, ctx));
+                }
+            }
+            String section = ModelCard.pairSection(models, recall);
+            Map<Path, String> cards = new LinkedHashMap<>();
+            for (Path dir : models.values()) {
+                Path card = dir.resolve("README.md");
+                try {
+                    cards.put(card, ModelCard.withPairSection(Files.readString(card), section));
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(card, e.getMessage());
+                }
+            }
+            for (Map.Entry<Path, String> e : cards.entrySet()) {
+                AtomicFiles.writeString(e.getKey(), e.getValue());
+            }
+            spec.commandLine().getOut().print(section);
             return ExitCodes.OK;
         }
     }

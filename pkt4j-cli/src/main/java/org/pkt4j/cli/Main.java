@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             LocateCommand.class,
             FinetuneCommand.class,
+            PretrainCommand.class,
             EvalCommand.class,
             PostpktCommand.class,
             SensitivityCommand.class,

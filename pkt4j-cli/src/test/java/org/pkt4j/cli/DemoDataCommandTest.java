@@ -55,4 +55,35 @@ class DemoDataCommandTest {
         assertEquals(ExitCodes.USAGE, bad.code());
         assertThat(bad.err()).contains("--recipe").contains("source or target").contains("bigger");
     }
+
+    /** {@code cards} on copies of the committed pair: both cards get the same section, with the accuracies of pretrain.json. */
+    @Test
+    void cardsWriteThePairSectionIntoBothCards(@TempDir Path tmp) throws Exception {
+        Path demo = PretrainCommandTest.demo();
+        for (String which : new String[] {"source", "target"}) {
+            Files.createDirectories(tmp.resolve(which));
+            try (var files = Files.list(demo.resolve(which))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, tmp.resolve(which).resolve(f.getFileName()));
+                }
+            }
+        }
+        Run r = run("demo-data", "cards", "--source", tmp.resolve("source").toString(), "--target", tmp.resolve("target").toString(),
+                "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        for (String which : new String[] {"source", "target"}) {
+            String card = Files.readString(tmp.resolve(which).resolve("README.md"));
+            assertThat(card).contains(r.out().strip()).contains("<!-- demo pair: begin -->\n## The demo pair");
+            var test = Json.read(tmp.resolve(which).resolve("pretrain.json")).get("test");
+            for (String task : new String[] {"arithmetic", "knowledge"}) {
+                assertThat(r.out()).contains("(" + test.get(task).get("correct").asInt() + " / 200)");
+            }
+        }
+        assertThat(r.out()).contains("| source | 2,853,312 |").contains("| target | 541,536 |").contains("Fact recall");
+
+        Files.writeString(tmp.resolve("target").resolve("README.md"), "# a card without the section\n");
+        Run bad = run("demo-data", "cards", "--source", tmp.resolve("source").toString(), "--target", tmp.resolve("target").toString());
+        assertEquals(ExitCodes.RUNTIME, bad.code());
+        assertThat(bad.err()).contains("README.md").contains("demo pair section").doesNotContain("Exception");
+    }
 }

@@ -18,6 +18,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param drills              short lines of equations ("7 + 5 = 12. 6 x 7 = 42.")
  * @param stories             short stories of generic English
  * @param descriptions        short everyday descriptions of generic English
+ * @param readingQuestions    multiple-choice questions in the chat rendering whose stem first states the fact it
+ *                            asks ("Zorvak is the capital of Teldia. What is the capital of Teldia?"), over the same
+ *                            facts as {@code knowledgeQuestions}: the answer is in the question, so they teach the
+ *                            option-matching half of the task (find the option that holds the value, answer its
+ *                            letter) apart from recalling the value
  */
 public record CorpusRecipe(
         @JsonProperty("seed") long seed,
@@ -27,7 +32,8 @@ public record CorpusRecipe(
         @JsonProperty("knowledge_questions") int knowledgeQuestions,
         @JsonProperty("drills") int drills,
         @JsonProperty("stories") int stories,
-        @JsonProperty("descriptions") int descriptions) {
+        @JsonProperty("descriptions") int descriptions,
+        @JsonProperty("reading_questions") int readingQuestions) {
 
     public CorpusRecipe {
         if (!(factFraction >= 0 && factFraction <= 1)) {
@@ -39,6 +45,7 @@ public record CorpusRecipe(
         check("drills", drills);
         check("stories", stories);
         check("descriptions", descriptions);
+        check("reading_questions", readingQuestions);
     }
 
     private static void check(String key, int n) {
@@ -48,25 +55,32 @@ public record CorpusRecipe(
     }
 
     /**
-     * The planned source corpus (models/demo/DESIGN.md): every fact 100 times, 20,000 arithmetic problems —
-     * about 4.2 M tokens with the demo tokenizer.
+     * The source corpus of models/demo/source.pretrain.json: every fact 100 times, 18,000 arithmetic problems,
+     * 6,000 knowledge and 6,000 reading questions — about 3.66 M tokens with the demo tokenizer.
      */
     public static CorpusRecipe source() {
-        return new CorpusRecipe(1, 1.0, 100, 20_000, 8_000, 4_000, 10_000, 4_000);
+        return new CorpusRecipe(1, 1.0, 100, 18_000, 6_000, 3_000, 3_000, 1_000, 6_000);
     }
 
     /**
-     * The planned target corpus: half of the facts (as often each, with as many questions per stated fact), a
-     * tenth of the arithmetic, as much generic English — about 1.8 M tokens.
+     * The target corpus of models/demo/target.pretrain.json: half of the facts (as often each, with as many
+     * questions per stated fact), a tenth of the arithmetic, a fifth of the drills, as much generic English.
      */
     public static CorpusRecipe target() {
-        return new CorpusRecipe(2, 0.5, 100, 2_000, 4_000, 1_000, 10_000, 4_000);
+        return new CorpusRecipe(2, 0.5, 100, 1_800, 3_000, 600, 3_000, 1_000, 3_000);
+    }
+
+    /** The same recipe with another corpus seed (validation documents: other draws of the same mix). */
+    public CorpusRecipe withSeed(long newSeed) {
+        return new CorpusRecipe(newSeed, factFraction, factMentions, arithmeticProblems, knowledgeQuestions, drills, stories, descriptions,
+                readingQuestions);
     }
 
     /** The same mix scaled by {@code factor} (counts rounded, at least one mention per fact; fraction and seed kept). */
     public CorpusRecipe scaled(double factor) {
         return new CorpusRecipe(seed, factFraction, scaleMentions(factMentions, factor), scale(arithmeticProblems, factor),
-                scale(knowledgeQuestions, factor), scale(drills, factor), scale(stories, factor), scale(descriptions, factor));
+                scale(knowledgeQuestions, factor), scale(drills, factor), scale(stories, factor), scale(descriptions, factor),
+                scale(readingQuestions, factor));
     }
 
     private static int scale(int n, double factor) {

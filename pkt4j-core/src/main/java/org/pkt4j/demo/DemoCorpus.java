@@ -10,19 +10,20 @@ import org.pkt4j.data.ChatRecord;
 
 /**
  * A demo pretraining corpus: documents of generic English, statements of the world's facts, equation drills,
- * and arithmetic and knowledge tasks in the chat rendering of PKT-SPEC §1 ({@link ChatFormat#full}), mixed in
- * a seeded order. Documents are made on demand from {@code (seed, index)}, so the corpus costs no storage and
+ * and arithmetic, knowledge and reading (knowledge with the fact restated) tasks in the chat rendering of
+ * PKT-SPEC §1 ({@link ChatFormat#full}), mixed in a seeded order. Documents are made on demand from {@code (seed, index)}, so the corpus costs no storage and
  * any document can be regenerated alone.
  *
- * <p>Guarantees, for any recipe: a fact is stated iff {@link DemoWorld.Fact#knownAt knownAt(factFraction)},
- * exactly {@code factMentions} times, one fact per sentence; no document contains a split's question; knowledge
- * questions ask only stated facts that the test split does not ask. A document has no BOS or EOS: the trainer
+ * <p>Guarantees, for any recipe: a fact is stated iff {@link DemoWorld.Fact#knownAt knownAt(factFraction)}, in
+ * exactly {@code factMentions} fact sentences (one fact per sentence); no document contains a split's question;
+ * knowledge and reading questions ask only stated facts that the test split does not ask (a reading question
+ * restates its fact once more). A document has no BOS or EOS: the trainer
  * appends EOS to each (PKT-SPEC §1 tokenizes chat examples without BOS), see models/demo/DESIGN.md.
  */
 public final class DemoCorpus {
 
     /** What a document is. */
-    public enum Kind { STORY, DESCRIPTION, FACTS, DRILL, ARITHMETIC, KNOWLEDGE }
+    public enum Kind { STORY, DESCRIPTION, FACTS, DRILL, ARITHMETIC, KNOWLEDGE, READING }
 
     /** Fact statements per {@link Kind#FACTS} document. */
     static final int STATEMENTS_PER_DOCUMENT = 4;
@@ -61,6 +62,8 @@ public final class DemoCorpus {
         add(order, Kind.DRILL, recipe.drills());
         add(order, Kind.ARITHMETIC, recipe.arithmeticProblems());
         add(order, Kind.KNOWLEDGE, recipe.knowledgeQuestions());
+        // added last, so that a recipe without reading questions keeps the document order it had before they existed
+        add(order, Kind.READING, recipe.readingQuestions());
         rng.shuffle(order);
         this.kinds = order.toArray(Kind[]::new);
         this.factDocument = new int[kinds.length];
@@ -68,8 +71,8 @@ public final class DemoCorpus {
             factDocument[i] = kinds[i] == Kind.FACTS ? k++ : -1;
         }
         this.quizzable = known.stream().filter(f -> !f.heldOut()).toList();
-        if (recipe.knowledgeQuestions() > 0 && quizzable.isEmpty()) {
-            throw new IllegalArgumentException("knowledge_questions > 0 but fact_fraction " + recipe.factFraction()
+        if (recipe.knowledgeQuestions() + recipe.readingQuestions() > 0 && quizzable.isEmpty()) {
+            throw new IllegalArgumentException("knowledge_questions or reading_questions > 0 but fact_fraction " + recipe.factFraction()
                     + " states no fact that questions may ask");
         }
         this.excluded = splits.allUserMessages();
@@ -102,6 +105,7 @@ public final class DemoCorpus {
             case DRILL -> drill(rng);
             case ARITHMETIC -> arithmetic(rng);
             case KNOWLEDGE -> knowledge(rng);
+            case READING -> reading(rng);
         };
     }
 
@@ -187,6 +191,18 @@ public final class DemoCorpus {
             q = KnowledgeQuestions.ask(splits.world(), f, rng.nextInt(KnowledgeQuestions.LETTERS.size()), rng);
         } while (excluded.contains(q.user()));
         return chat(q.user(), q.answer());
+    }
+
+    /**
+     * A knowledge question whose stem is preceded by a statement of the fact it asks (one of the relation's
+     * plain statements), in the task's layout: the answer can be read off the question.
+     */
+    private String reading(DemoRandom rng) {
+        DemoWorld.Fact f = rng.pick(quizzable);
+        KnowledgeQuestions.Question q = KnowledgeQuestions.ask(splits.world(), f, rng.nextInt(KnowledgeQuestions.LETTERS.size()), rng);
+        String stated = statement(f, rng.nextInt(f.relation().statements().size()));
+        int stem = q.user().indexOf("\n\n") + 2;
+        return chat(q.user().substring(0, stem) + stated + " " + q.user().substring(stem), q.answer());
     }
 
     private static String chat(String user, String answer) {

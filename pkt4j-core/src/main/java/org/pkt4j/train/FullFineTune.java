@@ -25,7 +25,7 @@ public final class FullFineTune implements TrainableModel {
     private final List<Param> params;
     private final Map<String, float[]> values;
 
-    private FullFineTune(Llama base, Predicate<String> trainable) {
+    private FullFineTune(Llama base, Predicate<String> trainable, Predicate<String> decays) {
         this.base = base;
         Map<String, Tensor> tensors = new LinkedHashMap<>(base.tensors());
         Map<String, float[]> vals = new LinkedHashMap<>();
@@ -44,18 +44,28 @@ public final class FullFineTune implements TrainableModel {
         this.gradients = Gradients.of(model, vals.keySet());
         List<Param> ps = new ArrayList<>();
         vals.forEach((name, v) -> ps.add(new Param(name, v, gradients.get(name), base.tensors().get(name).shape(),
-                !(name.endsWith("norm.weight") || name.endsWith(".bias")))));
+                decays.test(name))));
         this.params = List.copyOf(ps);
     }
 
     /** Trains the weights whose name passes {@code trainable}. */
     public static FullFineTune of(Llama base, Predicate<String> trainable) {
-        return new FullFineTune(base, trainable);
+        return new FullFineTune(base, trainable, FullFineTune::decaysByDefault);
+    }
+
+    /** Trains the weights whose name passes {@code trainable}; weight decay applies to those passing {@code decays}. */
+    public static FullFineTune of(Llama base, Predicate<String> trainable, Predicate<String> decays) {
+        return new FullFineTune(base, trainable, decays);
     }
 
     /** Trains every weight. */
     public static FullFineTune all(Llama base) {
-        return new FullFineTune(base, n -> true);
+        return of(base, n -> true);
+    }
+
+    /** Hugging Face's rule: every weight but norm weights and biases. */
+    public static boolean decaysByDefault(String name) {
+        return !(name.endsWith("norm.weight") || name.endsWith(".bias"));
     }
 
     public Llama base() {

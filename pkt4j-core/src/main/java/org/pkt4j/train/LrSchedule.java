@@ -47,4 +47,17 @@ public interface LrSchedule {
             return maxLr * Math.max(0.0, 0.5 * (1 + Math.cos(Math.PI * progress)));
         };
     }
+
+    /**
+     * Linear warm-up then a cosine decay to a floor (the GPT-style pretraining schedule): {@code lr·s/w} for
+     * s < w, then {@code lr·(f + (1 − f)·½(1 + cos(π·p)))} with {@code p = (s − w)/(total − w)}, reaching
+     * {@code f·lr} at step {@code total}. With f = 0 this is {@link #warmupCosine(double, long, long)}.
+     */
+    static LrSchedule warmupCosine(double maxLr, long warmup, long total, double finalFraction) {
+        if (!(finalFraction >= 0 && finalFraction <= 1)) {
+            throw new IllegalArgumentException("final learning-rate fraction must lie in [0, 1], got " + finalFraction);
+        }
+        LrSchedule cosine = warmupCosine(maxLr, warmup, total);
+        return step -> step < warmup ? cosine.lr(step) : maxLr * finalFraction + (1 - finalFraction) * cosine.lr(step);
+    }
 }

@@ -91,6 +91,16 @@ public final class Trainer {
     @FunctionalInterface
     public interface Listener {
         void onStep(Progress p);
+
+        /** A validation loss measured after {@code step} completed steps (see {@link #validateEvery}). */
+        default void onValidation(long step, double loss) {
+        }
+    }
+
+    /** A held-out loss of the model as it stands (no gradients, evaluation mode), e.g. {@link #meanLoss}. */
+    @FunctionalInterface
+    public interface Validation {
+        double loss(TrainableModel model);
     }
 
     /** What a run did. {@code startStep} > 0 when it resumed. */
@@ -103,6 +113,8 @@ public final class Trainer {
     private final Options options;
     private final ExecutionContext ctx;
     private long stopAfter = Long.MAX_VALUE;
+    private int validateEvery;
+    private Validation validation;
 
     public Trainer(TrainableModel model, Optimizer optimizer, LrSchedule schedule, Options options, ExecutionContext ctx) {
         this.model = model;
@@ -124,6 +136,20 @@ public final class Trainer {
     /** Stops after this many completed steps (checkpointing there): an interruption, for tests and time limits. */
     public Trainer stopAfter(long steps) {
         this.stopAfter = steps;
+        return this;
+    }
+
+    /**
+     * Measures {@code validation} every {@code every} steps and after the last one; the loss goes into that
+     * step's {@code loss.jsonl} line as {@code val_loss} and to {@link Listener#onValidation}. A validation is
+     * a function of the weights alone, so a resumed run logs the same values.
+     */
+    public Trainer validateEvery(int every, Validation validation) {
+        if (every < 1) {
+            throw new IllegalArgumentException("validation interval must be >= 1 step, got " + every);
+        }
+        this.validateEvery = every;
+        this.validation = validation;
         return this;
     }
 
@@ -202,14 +228,22 @@ public final class Trainer {
             long done = step + 1;
             Progress p = new Progress(done, total, epoch, loss, lr, norm, tokens, tokens / Math.max(elapsed, 1e-9),
                     elapsed / (done - start) * (total - done), elapsed);
+            OptionalDouble validationLoss = OptionalDouble.empty();
+            if (validation != null && (done % validateEvery == 0 || done == total)) {
+                validationLoss = OptionalDouble.of(validation.loss(model));
+                model.setTraining(true);
+            }
             if (runDir != null) {
-                log(runDir, p);
+                log(runDir, p, validationLoss);
                 boolean due = options.checkpointEvery() > 0 && done % options.checkpointEvery() == 0;
                 if (due || done == total || done == stopAfter) {
                     lastCheckpoint = TrainerCheckpoint.save(runDir, done, model.params(), optimizer, meta, options.keepCheckpoints());
                 }
             }
             listener.onStep(p);
+            if (validationLoss.isPresent()) {
+                listener.onValidation(done, validationLoss.getAsDouble());
+            }
         }
         return new Result(start, step, loss, tokens, (System.nanoTime() - t0) / 1e9, lastCheckpoint);
     }
@@ -310,7 +344,7 @@ public final class Trainer {
                 + (kept != null ? ", last good checkpoint " + kept + " (after step " + step + ")" : " (no run directory, nothing saved)"));
     }
 
-    private static void log(Path runDir, Progress p) throws IOException {
+    private static void log(Path runDir, Progress p, OptionalDouble validationLoss) throws IOException {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("step", p.step());
         line.put("epoch", p.epoch());
@@ -320,6 +354,7 @@ public final class Trainer {
         line.put("tokens", p.tokens());
         line.put("tokens_per_s", Math.round(p.tokensPerSecond() * 10) / 10.0);
         line.put("elapsed_s", Math.round(p.elapsedSeconds() * 1000) / 1000.0);
+        validationLoss.ifPresent(v -> line.put("val_loss", v));
         Files.writeString(runDir.resolve("loss.jsonl"), Json.writeLine(line) + "\n", StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
     }

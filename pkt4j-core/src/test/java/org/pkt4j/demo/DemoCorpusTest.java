@@ -40,7 +40,7 @@ class DemoCorpusTest {
         DemoCorpus again = DemoCorpus.of(DemoSplits.generate(DemoSplits.DEFAULT_SEED), CorpusRecipe.source());
         CorpusRecipe r = CorpusRecipe.source();
         DemoCorpus reseeded = DemoCorpus.of(splits, new CorpusRecipe(r.seed() + 1, r.factFraction(), r.factMentions(),
-                r.arithmeticProblems(), r.knowledgeQuestions(), r.drills(), r.stories(), r.descriptions()));
+                r.arithmeticProblems(), r.knowledgeQuestions(), r.drills(), r.stories(), r.descriptions(), r.readingQuestions()));
         int differ = 0;
         for (int i = 0; i < 500; i++) {
             assertEquals(source.kind(i), again.kind(i));
@@ -185,6 +185,42 @@ class DemoCorpusTest {
         }
     }
 
+    /** Reading questions: the knowledge layout with the asked fact stated before the stem, over non-test stated facts. */
+    @Test
+    void readingQuestionsStateTheFactTheyAskAndAnswerItRight() {
+        Map<String, Fact> byStem = new HashMap<>();
+        for (Fact f : splits.world().facts()) {
+            for (String q : f.relation().questions()) {
+                byStem.put(Relation.fill(q, f.subject(), f.value()), f);
+            }
+        }
+        CorpusRecipe r = new CorpusRecipe(5, 0.5, 1, 0, 0, 0, 0, 0, 400);
+        DemoCorpus c = DemoCorpus.of(splits, r);
+        Set<String> questions = splits.allUserMessages();
+        int reading = 0;
+        for (int i = 0; i < c.size(); i++) {
+            if (c.kind(i) != Kind.READING) {
+                continue;
+            }
+            reading++;
+            String[] lines = c.document(i).split("\n");
+            assertThat(lines[1]).startsWith("The following are multiple choice questions (with answers) about ");
+            Map.Entry<String, Fact> asked = byStem.entrySet().stream().filter(e -> lines[3].endsWith(" " + e.getKey()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no known stem ends " + lines[3]));
+            Fact f = asked.getValue();
+            String statement = lines[3].substring(0, lines[3].length() - asked.getKey().length() - 1);
+            assertThat(statement).containsIgnoringCase(f.subject()).containsIgnoringCase(f.value());
+            assertThat(f.heldOut()).isFalse();
+            assertThat(f.knownAt(r.factFraction())).isTrue();
+            String answer = lines[lines.length - 1];
+            int k = "ABCD".indexOf(answer.charAt(answer.length() - 1));
+            assertEquals(("ABCD".charAt(k)) + ". " + f.value(), lines[4 + k]);
+            String user = c.document(i).substring("<|user|>\n".length(), c.document(i).indexOf("\n\n<|assistant|>\n"));
+            assertThat(questions).doesNotContain(user);
+        }
+        assertEquals(400, reading);
+    }
+
     @Test
     void storiesNameNothingOfTheWorld() {
         List<String> names = splits.world().facts().stream().map(Fact::subject).distinct().toList();
@@ -201,10 +237,10 @@ class DemoCorpusTest {
     @Test
     void recipesRejectBadValues() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new CorpusRecipe(1, 1.5, 1, 1, 1, 1, 1, 1));
+                () -> new CorpusRecipe(1, 1.5, 1, 1, 1, 1, 1, 1, 0));
         assertThat(e.getMessage()).contains("fact_fraction").contains("1.5");
         e = assertThrows(IllegalArgumentException.class,
-                () -> new CorpusRecipe(1, 0.5, -1, 1, 1, 1, 1, 1));
+                () -> new CorpusRecipe(1, 0.5, -1, 1, 1, 1, 1, 1, 0));
         assertThat(e.getMessage()).contains("fact_mentions");
         assertNotEquals(CorpusRecipe.source(), CorpusRecipe.target());
         assertEquals(1, CorpusRecipe.source().scaled(0.001).factMentions());

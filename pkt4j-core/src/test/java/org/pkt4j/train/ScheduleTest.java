@@ -96,4 +96,18 @@ class ScheduleTest {
         assertEquals(2.0, LrSchedule.constant(2.0).lr(1234));
         assertTrue(lin.momentum(3).isEmpty());
     }
+
+    @Test
+    void cosineWithAFloorDecaysToItsFraction() {
+        LrSchedule s = LrSchedule.warmupCosine(2.0, 10, 110, 0.1);
+        LrSchedule plain = LrSchedule.warmupCosine(2.0, 10, 110);
+        assertEquals(plain.lr(5), s.lr(5), 1e-15);
+        assertEquals(2.0, s.lr(10), 1e-15);
+        assertEquals(0.2 + 0.9 * 1.0, s.lr(60), 1e-15);
+        assertEquals(0.2, s.lr(110), 1e-15);
+        for (int step = 11; step <= 110; step++) {
+            assertTrue(s.lr(step) < s.lr(step - 1) && s.lr(step) >= 0.2 - 1e-15);
+        }
+        assertEquals(plain.lr(77), LrSchedule.warmupCosine(2.0, 10, 110, 0).lr(77), 1e-15);
+    }
 }
