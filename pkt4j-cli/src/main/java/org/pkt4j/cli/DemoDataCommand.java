@@ -17,10 +17,16 @@ import org.pkt4j.demo.DemoTokenizer;
 import org.pkt4j.demo.DemoWorld;
 import org.pkt4j.demo.FactRecall;
 import org.pkt4j.demo.ModelCard;
+import org.pkt4j.eval.Benchmarks;
+import org.pkt4j.eval.EvalProgress;
+import org.pkt4j.eval.EvalResult;
+import org.pkt4j.eval.Evaluator;
+import org.pkt4j.eval.Task;
 import org.pkt4j.io.AtomicFiles;
 import org.pkt4j.io.FormatException;
 import org.pkt4j.io.Json;
 import org.pkt4j.io.tokenizer.Tokenizers;
+import org.pkt4j.llama.Adapters;
 import org.pkt4j.llama.Llama;
 import org.pkt4j.tensor.ExecutionContext;
 import picocli.CommandLine.Command;
@@ -176,6 +182,10 @@ final class DemoDataCommand implements Callable<Integer> {
         @Option(names = "--target", defaultValue = "models/demo/target", paramLabel = "DIR", description = "target model (default: ${DEFAULT-VALUE})")
         Path target;
 
+        @Option(names = "--data", defaultValue = "models/demo/data", paramLabel = "DIR",
+                description = "the demo splits, for the cloze-scored knowledge test (default: ${DEFAULT-VALUE})")
+        Path data;
+
         @Mixin
         Threads threads;
 
@@ -192,12 +202,21 @@ final class DemoDataCommand implements Callable<Integer> {
             double fraction = targetConfig.path("data").path("corpus").path("fact_fraction").asDouble();
             DemoWorld world = DemoSplits.generate(targetConfig.path("data").path("data_seed").asLong()).world();
             Map<String, Map<String, FactRecall.Score>> recall = new LinkedHashMap<>();
+            Map<String, int[]> cloze = new LinkedHashMap<>();
+            Path knowledgeTest = data.resolve("knowledge").resolve("knowledge_test_split.jsonl");
             try (ExecutionContext ctx = threads.context()) {
                 for (Map.Entry<String, Path> m : models.entrySet()) {
-                    recall.put(m.getKey(), FactRecall.measure(Llama.open(m.getValue()), Tokenizers.load(m.getValue()), world, fraction, ctx));
+                    Llama llama = Llama.open(m.getValue());
+                    var tok = Tokenizers.load(m.getValue());
+                    recall.put(m.getKey(), FactRecall.measure(llama, tok, world, fraction, ctx));
+                    EvalResult r = new Evaluator(llama, Adapters.NONE, tok, ctx).evaluate(Task.KNOWLEDGE,
+                            Benchmarks.load(Task.KNOWLEDGE, knowledgeTest, 0).examples(),
+                            new Evaluator.Options(0, null, Evaluator.ChoiceScoring.CLOZE),
+                            EvalProgress.NONE);
+                    cloze.put(m.getKey(), new int[] {r.correct(), r.n()});
                 }
             }
-            String section = ModelCard.pairSection(models, recall);
+            String section = ModelCard.pairSection(models, recall, cloze);
             Map<Path, String> cards = new LinkedHashMap<>();
             for (Path dir : models.values()) {
                 Path card = dir.resolve("README.md");

@@ -49,6 +49,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--shots", paramLabel = "K", defaultValue = "0", description = "in-context examples per question (mmlu, knowledge)")
     int shots;
 
+    @Option(names = "--choice-scoring", paramLabel = "letter|cloze", defaultValue = "letter",
+            description = "multiple-choice scoring (mmlu, knowledge): letter = log-probabilities of A-D after the prompt with its options "
+                    + "(the standard); cloze = each option's text after the question alone, per byte (for models too small to read "
+                    + "an option list) (default: ${DEFAULT-VALUE})")
+    String choiceScoring;
+
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "0",
             description = "generation budget (0 = the task's default: gsm8k 256, arithmetic 128, code 512)")
     int maxNewTokens;
@@ -90,6 +96,11 @@ final class EvalCommand implements Callable<Integer> {
         if (shots > 0 && t.kind() != Task.Kind.CHOICE) {
             throw new UsageException("--shots applies to the multiple-choice tasks (mmlu, knowledge), not " + t.cliName());
         }
+        Evaluator.ChoiceScoring scoring = switch (choiceScoring) {
+            case "letter" -> Evaluator.ChoiceScoring.LETTER;
+            case "cloze" -> Evaluator.ChoiceScoring.CLOZE;
+            default -> throw new UsageException("--choice-scoring: expected letter or cloze, got '" + choiceScoring + "'");
+        };
         ExecutionContext ctx = threads.context();
         AtomicFiles.checkWritable(out, force, "--force");
         PrintWriter err = spec.commandLine().getErr();
@@ -109,10 +120,13 @@ final class EvalCommand implements Callable<Integer> {
         err.println("pkt eval: " + t.cliName() + " on " + examples.size() + " of " + d.examples().size() + " examples, "
                 + ctx.threads() + " thread(s)" + (sandbox != null ? "; sandbox: " + sandbox.enforcement() : ""));
         EvalResult r = new Evaluator(m, Adapters.NONE, tok, ctx)
-                .evaluate(t, examples, new Evaluator.Options(maxNewTokens, sandbox), new ProgressLine(err, t.cliName(), t.metric()));
+                .evaluate(t, examples, new Evaluator.Options(maxNewTokens, sandbox, scoring), new ProgressLine(err, t.cliName(), t.metric()));
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("limit", limit);
         options.put("shots", shots);
+        if (t.kind() == Task.Kind.CHOICE) {
+            options.put("choice_scoring", choiceScoring);
+        }
         options.put("max_new_tokens", maxNewTokens > 0 ? maxNewTokens : t.defaultMaxNewTokens());
         options.put("threads", ctx.threads());
         options.put("tokenizer", (tokenizer != null ? tokenizer : model).toString());

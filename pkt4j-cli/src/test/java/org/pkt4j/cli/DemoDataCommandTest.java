@@ -69,7 +69,7 @@ class DemoDataCommandTest {
             }
         }
         Run r = run("demo-data", "cards", "--source", tmp.resolve("source").toString(), "--target", tmp.resolve("target").toString(),
-                "--threads", "2");
+                "--data", demo.resolve("data").toString(), "--threads", "2");
         assertEquals(0, r.code(), r.err());
         for (String which : new String[] {"source", "target"}) {
             String card = Files.readString(tmp.resolve(which).resolve("README.md"));
@@ -79,10 +79,12 @@ class DemoDataCommandTest {
                 assertThat(r.out()).contains("(" + test.get(task).get("correct").asInt() + " / 200)");
             }
         }
-        assertThat(r.out()).contains("| source | 2,853,312 |").contains("| target | 541,536 |").contains("Fact recall");
+        assertThat(r.out()).contains("| source | 2,853,312 |").contains("| target | 541,536 |").contains("Fact recall")
+                .containsPattern("\\| source \\| [0-9.]+ % \\([0-9]+ / 200\\) \\|\\n\\| target \\| [0-9.]+ % \\([0-9]+ / 200\\) \\|\\n\\nFact recall");
 
         Files.writeString(tmp.resolve("target").resolve("README.md"), "# a card without the section\n");
-        Run bad = run("demo-data", "cards", "--source", tmp.resolve("source").toString(), "--target", tmp.resolve("target").toString());
+        Run bad = run("demo-data", "cards", "--source", tmp.resolve("source").toString(), "--target", tmp.resolve("target").toString(),
+                "--data", demo.resolve("data").toString());
         assertEquals(ExitCodes.RUNTIME, bad.code());
         assertThat(bad.err()).contains("README.md").contains("demo pair section").doesNotContain("Exception");
     }

@@ -34,6 +34,8 @@ public record DemoResults(Map<String, Object> settings, List<String> tasks, List
      * @param accuracy        per task, on the test split
      * @param n               per task, the number of test examples scored
      * @param average         mean of the task accuracies
+     * @param letterAccuracy  per multiple-choice task, the accuracy with the standard letter scoring (the table's
+     *                        knowledge column uses the cloze formulation)
      * @param transferSeconds per task, wall time of the transfer (training, fusing; 0 for the plain models)
      * @param evalSeconds     per task, wall time of the test evaluation
      * @param peakBytes       peak Java heap during the row + mapped weight files (see {@link ResourceMeter})
@@ -41,7 +43,7 @@ public record DemoResults(Map<String, Object> settings, List<String> tasks, List
      * @param note            how the row was produced
      */
     public record Row(String method, String label, Map<String, Double> accuracy, Map<String, Integer> n, double average,
-                      Map<String, Double> transferSeconds, Map<String, Double> evalSeconds, long peakBytes,
+                      Map<String, Double> letterAccuracy, Map<String, Double> transferSeconds, Map<String, Double> evalSeconds, long peakBytes,
                       Map<String, Integer> examplesUsed, String note) {
 
         public double totalTransferSeconds() {

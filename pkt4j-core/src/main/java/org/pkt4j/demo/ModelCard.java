@@ -140,7 +140,11 @@ public final class ModelCard {
      * @param models model name (e.g. "source") → its directory
      * @param recall model name → its fact recall by group (same groups for every model)
      */
-    public static String pairSection(Map<String, Path> models, Map<String, Map<String, FactRecall.Score>> recall) throws IOException {
+    /**
+     * @param cloze per model, the knowledge test scored in the cloze formulation: {correct, total}
+     */
+    public static String pairSection(Map<String, Path> models, Map<String, Map<String, FactRecall.Score>> recall,
+                                     Map<String, int[]> cloze) throws IOException {
         StringBuilder sb = new StringBuilder("## The demo pair\n\nBoth models on the same test splits with the same scorer");
         sb.append(" (from their `pretrain.json`; `./pkt demo-data cards` rewrites this section after either model is rebuilt):\n\n");
         sb.append("| model | parameters |");
@@ -164,6 +168,13 @@ public final class ModelCard {
                         s.path("correct").asInt(), s.path("total").asInt()));
             }
             sb.append('\n');
+        }
+        sb.append("\nThe same knowledge test scored in the cloze formulation (`pkt eval --choice-scoring cloze`: each option's text\n")
+                .append("after the question without its option list, log-likelihood per byte; what `./pkt demo` reports), which small\n")
+                .append("models that cannot read an option list can answer from what they know:\n\n| model | knowledge (cloze) |\n| --- | ---: |\n");
+        for (Map.Entry<String, int[]> c : cloze.entrySet()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f %% (%d / %d) |%n", c.getKey(), 100.0 * c.getValue()[0] / c.getValue()[1],
+                    c.getValue()[0], c.getValue()[1]));
         }
         sb.append("\nFact recall (`FactRecall`: greedy generation after \"Q: <question> A:\" must begin with the fact's value),\n")
                 .append("what each model holds in its parameters whether or not it can answer the letter; \"stated at f\" splits the\n")

@@ -60,12 +60,29 @@ public final class Evaluator {
         this.config = model.config();
     }
 
+    /** How CHOICE tasks are scored. */
+    public enum ChoiceScoring {
+        /** The standard MMLU comparison: log-probabilities of the letters A-D after the prompt with its option list. */
+        LETTER,
+        /**
+         * The cloze formulation for models too small to read an option list: each option's text scored as the
+         * continuation of the question without options or chat markers, normalised by its length in bytes
+         * (lm-evaluation-harness's acc_norm).
+         */
+        CLOZE
+    }
+
     /** Run options. */
-    public record Options(int maxNewTokens, Sandbox sandbox) {
+    public record Options(int maxNewTokens, Sandbox sandbox, ChoiceScoring choices) {
         public Options {
             if (maxNewTokens < 0) {
                 throw new IllegalArgumentException("--max-new-tokens: expected >= 0 (0 = the task's default), got " + maxNewTokens);
             }
+        }
+
+        /** Letters for CHOICE tasks. */
+        public Options(int maxNewTokens, Sandbox sandbox) {
+            this(maxNewTokens, sandbox, ChoiceScoring.LETTER);
         }
 
         /** The task's default budget; no sandbox (code tasks are then skipped). */
@@ -74,8 +91,8 @@ public final class Evaluator {
         }
     }
 
-    /** Tokenized input of one example. */
-    private record Prepared(int[] prompt, int[][] continuations, int[][] contexts, boolean truncated) {
+    /** Tokenized input of one example; {@code cloze}: the continuations are option texts, scored per byte. */
+    private record Prepared(int[] prompt, int[][] continuations, int[][] contexts, boolean truncated, boolean cloze) {
     }
 
     /**
@@ -95,7 +112,7 @@ public final class Evaluator {
         Prepared[] prepared = new Prepared[n];
         int capacity = 1;
         for (int i = 0; i < n; i++) {
-            prepared[i] = prepare(task, examples.get(i), maxNew);
+            prepared[i] = prepare(task, examples.get(i), maxNew, options.choices());
             capacity = Math.max(capacity, need(prepared[i], maxNew));
         }
         int groupSize = Math.clamp((n + 15) / 16, 1, MAX_GROUP);
@@ -129,8 +146,13 @@ public final class Evaluator {
         return summarize(task, List.of(records), prepared, reused[0], seconds, notes(task, prepared, options));
     }
 
-    private Prepared prepare(Task task, EvalExample ex, int maxNew) {
-        int[] ids = tokenizer.encode(ex.prompt());
+    private Prepared prepare(Task task, EvalExample ex, int maxNew, ChoiceScoring scoring) {
+        boolean cloze = task.kind() == Task.Kind.CHOICE && scoring == ChoiceScoring.CLOZE;
+        if (cloze && ex.cloze() == null) {
+            throw new IllegalArgumentException("example " + ex.id() + ": its options cannot be read back for cloze scoring");
+        }
+        String promptText = cloze ? ex.cloze().prompt() : ex.prompt();
+        int[] ids = tokenizer.encode(promptText);
         int[][] continuations = null;
         int[][] contexts = null;
         int budget = maxNew;
@@ -139,11 +161,12 @@ public final class Evaluator {
             contexts = new int[4][];
             budget = 0;
             for (int c = 0; c < 4; c++) {
-                int[] full = tokenizer.encode(ex.prompt() + " " + MultipleChoice.LETTERS.charAt(c));
+                String answer = cloze ? ex.cloze().choices().get(c) : String.valueOf(MultipleChoice.LETTERS.charAt(c));
+                int[] full = tokenizer.encode(promptText + " " + answer);
                 int p = commonPrefix(full, ids);
                 if (p == full.length || p == 0) {
-                    throw new IllegalStateException("the tokenizer does not split the prompt of " + ex.id() + " from the letter "
-                            + MultipleChoice.LETTERS.charAt(c) + " after it (shared prefix " + p + " of " + full.length + " tokens)");
+                    throw new IllegalStateException("the tokenizer does not split the prompt of " + ex.id() + " from the answer "
+                            + answer + " after it (shared prefix " + p + " of " + full.length + " tokens)");
                 }
                 contexts[c] = Arrays.copyOf(full, p);
                 continuations[c] = Arrays.copyOfRange(full, p, full.length);
@@ -153,7 +176,7 @@ public final class Evaluator {
         int max = config.maxPositionEmbeddings() > 0 ? config.maxPositionEmbeddings() : Integer.MAX_VALUE;
         int room = max - Math.max(budget, 1);
         if (ids.length <= room) {
-            return new Prepared(ids, continuations, contexts, false);
+            return new Prepared(ids, continuations, contexts, false, cloze);
         }
         if (room < 1) {
             throw new IllegalArgumentException("the model's context of " + max + " positions leaves no room for a prompt after "
@@ -165,7 +188,7 @@ public final class Evaluator {
                 contexts[c] = Arrays.copyOfRange(contexts[c], Math.min(cut, contexts[c].length - 1), contexts[c].length);
             }
         }
-        return new Prepared(Arrays.copyOfRange(ids, cut, ids.length), continuations, contexts, true);
+        return new Prepared(Arrays.copyOfRange(ids, cut, ids.length), continuations, contexts, true, cloze);
     }
 
     private static int need(Prepared p, int maxNew) {
@@ -233,6 +256,12 @@ public final class Evaluator {
                         logits = session.step(cont[j]);
                     }
                 }
+            }
+        }
+        if (p.cloze()) {
+            // acc_norm: log-likelihood per byte of " " + option text, so that long names are not penalised
+            for (int c = 0; c < 4; c++) {
+                score[c] /= (" " + ex.cloze().choices().get(c)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             }
         }
         int best = 0;
@@ -319,9 +348,12 @@ public final class Evaluator {
 
     private List<String> notes(Task task, Prepared[] prepared, Options options) {
         List<String> notes = new ArrayList<>();
-        notes.add("greedy decoding; prompts tokenized without BOS; " + (task.kind() == Task.Kind.CHOICE ? "letters scored by log-probability"
+        boolean cloze = task.kind() == Task.Kind.CHOICE && options.choices() == ChoiceScoring.CLOZE;
+        notes.add("greedy decoding; prompts tokenized without BOS; " + (cloze
+                ? "cloze scoring: each option's text after the question without options or chat markers, log-likelihood per byte"
+                : task.kind() == Task.Kind.CHOICE ? "letters scored by log-probability"
                 : "up to " + (options.maxNewTokens() > 0 ? options.maxNewTokens() : task.defaultMaxNewTokens()) + " new tokens"));
-        if (task.kind() == Task.Kind.CHOICE) {
+        if (task.kind() == Task.Kind.CHOICE && !cloze) {
             StringBuilder s = new StringBuilder("letter continuations after the first prompt:");
             for (int c = 0; c < 4; c++) {
                 s.append(' ').append(MultipleChoice.LETTERS.charAt(c)).append('=');

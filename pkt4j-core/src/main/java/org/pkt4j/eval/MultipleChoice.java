@@ -161,7 +161,55 @@ final class MultipleChoice {
         }
         user.append(q.body());
         String prompt = Benchmarks.userTurn(user.toString()) + task.replyPrefix();
-        return new EvalExample(q.id(), q.subject(), q.line(), prompt, task.replyPrefix(), String.valueOf(q.answer()), null);
+        return new EvalExample(q.id(), q.subject(), q.line(), prompt, task.replyPrefix(), String.valueOf(q.answer()), null, cloze(q, shots));
+    }
+
+    /**
+     * The cloze form: header, shots as {@code question + "\nAnswer: " + answer text + "\n\n"}, then the
+     * question and {@code "\nAnswer:"} — no option list, no chat markers (lm-evaluation-harness's MMLU
+     * continuation layout). Null when the question's options cannot be read back from its text.
+     */
+    static EvalExample.Cloze cloze(Question q, List<Question> shots) {
+        Split own = Split.of(q.body());
+        if (own == null) {
+            return null;
+        }
+        StringBuilder p = new StringBuilder();
+        if (!q.header().isEmpty()) {
+            p.append(q.header()).append("\n\n");
+        }
+        for (Question s : shots) {
+            Split shot = Split.of(s.body());
+            if (shot == null) {
+                return null;
+            }
+            p.append(shot.stem()).append("\nAnswer: ").append(shot.choices().get(LETTERS.indexOf(s.answer()))).append("\n\n");
+        }
+        p.append(own.stem()).append("\nAnswer:");
+        return new EvalExample.Cloze(p.toString(), own.choices());
+    }
+
+    /** A question block {@code stem "\nA. " a "\nB. " b "\nC. " c "\nD. " d "\nAnswer:"} taken apart. */
+    record Split(String stem, List<String> choices) {
+        static Split of(String body) {
+            int end = body.lastIndexOf("\nAnswer:");
+            if (end < 0) {
+                return null;
+            }
+            int[] at = new int[5];
+            at[4] = end;
+            for (int c = 3; c >= 0; c--) {
+                at[c] = body.lastIndexOf("\n" + LETTERS.charAt(c) + ". ", at[c + 1] - 1);
+                if (at[c] < 0) {
+                    return null;
+                }
+            }
+            List<String> choices = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                choices.add(body.substring(at[c] + 4, at[c + 1]).strip());
+            }
+            return new Split(body.substring(0, at[0]).strip(), choices);
+        }
     }
 
     static String subjectOf(Path csv) {

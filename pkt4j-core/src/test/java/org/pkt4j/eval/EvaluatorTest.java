@@ -356,6 +356,56 @@ class EvaluatorTest {
         }
     }
 
+    /**
+     * Cloze scoring: the prompt is the question without its options or chat markers (with shots in the same form),
+     * and each option's text is scored by its log-likelihood per byte, checked against a fresh full forward.
+     */
+    @Test
+    void clozeScoresEachOptionTextPerByteAfterTheBareQuestion() throws IOException {
+        CharTokenizer tok = new CharTokenizer(true);
+        Llama m = model(tok, 6);
+        List<ChatRecord> records = choiceRecords(12, 2);
+        List<EvalExample> ex = Benchmarks.fromChat(Task.KNOWLEDGE, records, SOURCE, 1);
+        EvalExample first = ex.getFirst();
+        assertThat(first.cloze().prompt()).doesNotContain("<|user|>").doesNotContain("\nA. ")
+                .startsWith("The following are multiple choice questions (with answers) about cat0.\n\n")
+                .endsWith("Which value is number 0?\nAnswer:");
+        // the one shot is the next question of the subject, answered with its correct option's text
+        String shotUser = records.get(2).messages().getFirst().content();
+        String shotAnswer = records.get(2).last().content().substring("The answer is: ".length());
+        String shotText = shotUser.split("\n" + shotAnswer + "\\. ")[1].split("\n")[0];
+        assertThat(first.cloze().prompt()).contains("Which value is number 2?\nAnswer: " + shotText + "\n\n");
+
+        EvalResult r = new Evaluator(m, Adapters.NONE, tok, ExecutionContext.singleThreaded())
+                .evaluate(Task.KNOWLEDGE, ex, new Evaluator.Options(0, null, Evaluator.ChoiceScoring.CLOZE), EvalProgress.NONE);
+        LlamaForward fresh = new LlamaForward(m, ExecutionContext.singleThreaded());
+        int V = m.config().vocabSize();
+        for (int i = 0; i < ex.size(); i++) {
+            EvalExample e = ex.get(i);
+            int[] ctx = tok.encode(e.cloze().prompt());
+            String best = null;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < 4; c++) {
+                String text = " " + e.cloze().choices().get(c);
+                int[] full = tok.encode(e.cloze().prompt() + text);
+                float[] logits = fresh.logits(full);
+                double score = 0;
+                for (int t = ctx.length; t < full.length; t++) {
+                    score += logits[(t - 1) * V + full[t]] - Ops.logSumExp(logits, (t - 1) * V, V);
+                }
+                score /= text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                String letter = String.valueOf("ABCD".charAt(c));
+                assertThat(r.records().get(i).letterLogProbs().get(letter)).isCloseTo(score, org.assertj.core.data.Offset.offset(1e-5));
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = letter;
+                }
+            }
+            assertThat(r.records().get(i).extracted()).isEqualTo(best);
+        }
+        assertThat(r.notes()).anyMatch(n -> n.contains("cloze scoring"));
+    }
+
     /** Multiple-choice records in the mmlu split's layout, in {@code categories} categories, seeded answers. */
     private static List<ChatRecord> choiceRecords(int n, int categories) {
         SplittableRandom rng = new SplittableRandom(n * 31L + categories);

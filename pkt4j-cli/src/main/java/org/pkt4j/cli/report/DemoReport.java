@@ -45,16 +45,23 @@ public final class DemoReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-44s", "method"));
         for (String t : tasks) {
-            sb.append(String.format(Locale.ROOT, " %16s", t));
+            sb.append(String.format(Locale.ROOT, " %18s", header(t)));
         }
-        sb.append(String.format(Locale.ROOT, " %8s %10s %10s %9s%n", "average", "transfer", "peak mem", "examples"));
+        sb.append(String.format(Locale.ROOT, " %8s", "average"));
+        for (String t : lettered()) {
+            sb.append(String.format(Locale.ROOT, " %20s", t + " (letters)"));
+        }
+        sb.append(String.format(Locale.ROOT, " %10s %10s %12s%n", "transfer", "peak mem", "examples"));
         for (Row row : r.rows()) {
             sb.append(String.format(Locale.ROOT, "%-44s", row.label()));
             for (String t : tasks) {
-                sb.append(String.format(Locale.ROOT, " %16s", acc(row.accuracy().get(t)) + " (n=" + row.n().get(t) + ")"));
+                sb.append(String.format(Locale.ROOT, " %18s", acc(row.accuracy().get(t)) + " (n=" + row.n().get(t) + ")"));
             }
-            sb.append(String.format(Locale.ROOT, " %8s %10s %10s %9s%n", acc(row.average()), seconds(row.totalTransferSeconds()),
-                    mib(row.peakBytes()), examples(row)));
+            sb.append(String.format(Locale.ROOT, " %8s", acc(row.average())));
+            for (String t : lettered()) {
+                sb.append(String.format(Locale.ROOT, " %20s", acc(row.letterAccuracy().get(t))));
+            }
+            sb.append(String.format(Locale.ROOT, " %10s %10s %12s%n", seconds(row.totalTransferSeconds()), mib(row.peakBytes()), examples(row)));
         }
         return sb.toString();
     }
@@ -67,7 +74,13 @@ public final class DemoReport {
         sb.append(findings()).append('\n');
         sb.append("## LaTen: loss per alignment step\n\n");
         for (String t : r.tasks()) {
-            sb.append("**").append(t).append("** (checkpoint chosen on the align split: step ").append(r.bestStep().get(t)).append(")\n\n");
+            sb.append("**").append(t).append("** (checkpoint chosen on the align split: step ").append(r.bestStep().get(t)).append(")");
+            List<Map<String, Object>> steps = r.latenLog().get(t);
+            if (!steps.isEmpty() && steps.getLast().get("mse") instanceof Number mse) {
+                sb.append(String.format(Locale.ROOT, ". At the last step the MSE term Σ_m mean(H_m(knowledge)²) is %.2e: the injected "
+                        + "values have a root mean square of about %.1e", mse.doubleValue(), Math.sqrt(mse.doubleValue())));
+            }
+            sb.append("\n\n");
             sb.append("| step | LM loss (injected) | unedited loss | MSE term | align accuracy of the fused checkpoint |\n|---|---|---|---|---|\n");
             List<Map<String, Object>> log = r.latenLog().get(t);
             List<Point> choice = r.checkpointChoice().get(t);
@@ -96,15 +109,23 @@ public final class DemoReport {
         sb.append("<p>").append(SvgChart.esc(intro())).append("</p>\n");
         sb.append("<table><tr><th>method</th>");
         for (String t : r.tasks()) {
-            sb.append("<th>").append(SvgChart.esc(t)).append("</th>");
+            sb.append("<th>").append(SvgChart.esc(header(t))).append("</th>");
         }
-        sb.append("<th>average</th><th>transfer wall time</th><th>peak memory</th><th>examples used</th></tr>\n");
+        sb.append("<th>average</th>");
+        for (String t : lettered()) {
+            sb.append("<th>").append(SvgChart.esc(t)).append(" (letters)</th>");
+        }
+        sb.append("<th>transfer wall time</th><th>peak memory</th><th>examples used</th></tr>\n");
         for (Row row : r.rows()) {
             sb.append("<tr><td title=\"").append(SvgChart.esc(row.note())).append("\">").append(SvgChart.esc(row.label())).append("</td>");
             for (String t : r.tasks()) {
                 sb.append("<td>").append(acc(row.accuracy().get(t))).append(" <small>(n=").append(row.n().get(t)).append(")</small></td>");
             }
-            sb.append("<td>").append(acc(row.average())).append("</td><td>").append(seconds(row.totalTransferSeconds())).append("</td><td>")
+            sb.append("<td>").append(acc(row.average())).append("</td>");
+            for (String t : lettered()) {
+                sb.append("<td>").append(acc(row.letterAccuracy().get(t))).append("</td>");
+            }
+            sb.append("<td>").append(seconds(row.totalTransferSeconds())).append("</td><td>")
                     .append(mib(row.peakBytes())).append("</td><td>").append(examples(row)).append("</td></tr>\n");
         }
         sb.append("</table>\n<p>").append(SvgChart.esc(findings()).replace("\n", "<br>")).append("</p>\n<div class=\"plots\">\n");
@@ -141,16 +162,24 @@ public final class DemoReport {
     private String tableMarkdown() {
         StringBuilder sb = new StringBuilder("| method |");
         for (String t : r.tasks()) {
-            sb.append(' ').append(t).append(" |");
+            sb.append(' ').append(header(t)).append(" |");
         }
-        sb.append(" average | transfer wall time | peak memory | examples used |\n|---|");
-        sb.append("---|".repeat(r.tasks().size() + 4)).append('\n');
+        sb.append(" average |");
+        for (String t : lettered()) {
+            sb.append(' ').append(t).append(" (letters) |");
+        }
+        sb.append(" transfer wall time | peak memory | examples used |\n|---|");
+        sb.append("---|".repeat(r.tasks().size() + lettered().size() + 4)).append('\n');
         for (Row row : r.rows()) {
             sb.append("| ").append(row.label()).append(" |");
             for (String t : r.tasks()) {
                 sb.append(' ').append(acc(row.accuracy().get(t))).append(" (n=").append(row.n().get(t)).append(") |");
             }
-            sb.append(' ').append(acc(row.average())).append(" | ").append(seconds(row.totalTransferSeconds())).append(" | ")
+            sb.append(' ').append(acc(row.average())).append(" |");
+            for (String t : lettered()) {
+                sb.append(' ').append(acc(row.letterAccuracy().get(t))).append(" |");
+            }
+            sb.append(' ').append(seconds(row.totalTransferSeconds())).append(" | ")
                     .append(mib(row.peakBytes())).append(" | ").append(examples(row)).append(" |\n");
         }
         return sb.toString();
@@ -184,6 +213,11 @@ public final class DemoReport {
         for (Row row : r.rows()) {
             sb.append("- **").append(row.label()).append("**: ").append(row.note()).append('\n');
         }
+        sb.append("\nScoring: arithmetic by greedy generation (the last number of the reply against \"So the answer is N\"); ")
+                .append("knowledge in the cloze formulation (each option's text after the question without its option list, ")
+                .append("log-likelihood per byte), because models this small state the facts they know but cannot map them onto an ")
+                .append("option letter; the standard letter scoring (log-probabilities of A-D after the prompt with its options) is ")
+                .append("shown beside it and sits near chance (0.25) for every row. The average is over the table's task columns.\n");
         sb.append("\nTransfer wall time is the time to build the transferred model (training, extraction, fusion), summed over the tasks; ")
                 .append("evaluation time is separate (results.json). Peak memory is the peak Java heap during the row plus the memory-mapped ")
                 .append("weight files; the process peak resident set over the whole demo was ")
@@ -223,6 +257,15 @@ public final class DemoReport {
             c.add(new SvgChart.Series(t, xs, ys));
         }
         return c.render();
+    }
+
+    /** Tasks that also have a letter score (the multiple-choice ones). */
+    private List<String> lettered() {
+        return r.tasks().stream().filter(t -> r.rows().getFirst().letterAccuracy().containsKey(t)).toList();
+    }
+
+    private String header(String task) {
+        return lettered().contains(task) ? task + " (cloze)" : task;
     }
 
     private static String examples(Row row) {
