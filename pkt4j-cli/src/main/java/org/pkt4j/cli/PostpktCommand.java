@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "postpkt", mixinStandardHelpOptions = true,
-        description = {"Post-Align PKT (Seeking Neural Nuggets): the source's gradient sensitivity",
-            "on seed examples picks, for every target module, the most sensitive source",
+        description = {"Post-Align PKT (Seeking Neural Nuggets): sensitivity windows of the source, SVD-initialised LoRA on the target, fine-tuning, merge.",
+            "The source's gradient sensitivity on seed examples picks, for every target module, the most sensitive source",
             "window; its rank-R SVD initialises a LoRA on the target (whose base gets",
             "-B0·A0, so training starts from the target itself); the LoRA is fine-tuned",
             "on the task data and merged.",

@@ -15,8 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Train a Llama from scratch on the demo corpus, as a pkt4j-pretrain/1 config",
-            "says (models/demo/source.pretrain.json, target.pretrain.json). Writes an HF",
+        description = {"Train a Llama from scratch on the demo corpus, as a pkt4j-pretrain/1 config says.",
+            "The demo's configs: models/demo/source.pretrain.json, target.pretrain.json. Writes an HF",
             "directory: config.json, weights in the configured dtype, tokenizer files,",
             "loss.jsonl, pretrain.json and a model card README.md. The run state lives in",
             "OUT.run/ until the model is written, so an interrupted run resumes."})

@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "sensitivity", mixinStandardHelpOptions = true,
-        description = {"Gradient sensitivity (Post-Align PKT's locate): S = sum over examples of",
-            "|theta * dL/dtheta| for every weight, the loss on the answer tokens (seed",
+        description = {"Gradient sensitivity (Post-Align PKT's locate): per-tensor totals of |theta * dL/dtheta| and the layer ranking.",
+            "S = sum over examples of |theta * dL/dtheta| for every weight, the loss on the answer tokens (seed",
             "template: BOS, answer + EOS). Writes the per-tensor totals and the layer",
             "ranking to OUT (JSON); with --maps also every weight's elementwise",
             "sensitivity to the .safetensors beside it."})
