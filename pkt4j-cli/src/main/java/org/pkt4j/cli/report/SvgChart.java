@@ -145,7 +145,11 @@ public final class SvgChart {
             return String.valueOf((long) v);
         }
         double a = Math.abs(v);
-        return a >= 0.01 && a < 1e5 ? String.format(Locale.ROOT, "%.3g", v) : String.format(Locale.ROOT, "%.2e", v);
+        if (a >= 0.01 && a < 1e5) {
+            // three significant digits without trailing zeros: 0.1, 0.25, 0.923
+            return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros().toPlainString();
+        }
+        return String.format(Locale.ROOT, "%.2e", v);
     }
 
     static String esc(String s) {
