@@ -45,10 +45,22 @@ final class Gemm {
     /** Floats of the dy block that {@code backwardInput} keeps in L2 across strips (512 KiB, half of this machine's L2). */
     static final int DY_BLOCK_FLOATS = 131072;
 
+    /**
+     * At or below this many W rows, or this short a reduction, {@code linear} packs Wᵀ instead of x: LoRA's
+     * rank-r products (W = A with r rows, or B with r columns) are where it matters, since packing all of x
+     * for a 16-row W cost 3–4× the product itself.
+     */
+    static final int SMALL_W_ROWS = 64;
+    static final int SMALL_W_COLS = 32;
+
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
     static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
                        boolean accumulate) {
         int n = w.rows();
+        if (n <= SMALL_W_ROWS || k <= SMALL_W_COLS) {
+            linearSmallW(ctx, x, xOff, m, k, w, y, yOff, accumulate);
+            return;
+        }
         MemorySegment seg = w.data();
         DType dt = w.dtype();
         int panels = (m + NR - 1) / NR;
@@ -141,8 +153,8 @@ final class Gemm {
 
     /**
      * dW[n, k] += dy[m, n]ᵀ · x[m, k]. A = 8 columns of dy read in place from a copy of the block's dy columns
-     * (row by row, so the copy is a few long arraycopies rather than a transposition), B = x in NR-column strips
-     * packed once per call and shared by every thread, C = dW tiles (always accumulated).
+     * (row by row, so the copy is a few long arraycopies rather than a transposition), B = NR-column strips of x
+     * read in place (a ragged last strip copied once per call), C = dW tiles (always accumulated).
      */
     static void backwardWeight(ExecutionContext ctx, float[] dy, int dyOff, float[] x, int xOff, int m, int n, int k,
                                float[] dw, int dwOff) {
@@ -150,7 +162,9 @@ final class Gemm {
         int strips = (k + NR - 1) / NR;
         int mBlocks = (m + KC - 1) / KC;
         int mcMax = (m + mBlocks - 1) / mBlocks;
-        float[] xs = packStrips(ctx, x, xOff, m, k, strips);
+        // B: full strips are read from x in place (row stride k); only a ragged last strip is copied, zero-padded
+        int full = k / NR;
+        float[] xs = full == strips ? null : packStrip(x, xOff, m, k, full);
         Scratch scratch = new Scratch(ctx, GB * MR * mcMax);
         ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
             float[] at = scratch.a(thread);
@@ -172,7 +186,11 @@ final class Gemm {
                         int c0 = s * NR;
                         int cols = Math.min(NR, k - c0);
                         for (int g = gb; g < gEnd; g++) {
-                            kernel8T(at, (g - gb) * MR, width, xs, (s * m + ic) * NR, NR, mc, tile);
+                            if (s < full) {
+                                kernel8T(at, (g - gb) * MR, width, x, xOff + ic * k + c0, k, mc, tile);
+                            } else {
+                                kernel8T(at, (g - gb) * MR, width, xs, ic * NR, NR, mc, tile);
+                            }
                             storeTile(tile, Math.min(MR, n - g * MR), cols, dw, dwOff + g * MR * k + c0, k, true);
                         }
                     }
@@ -181,18 +199,53 @@ final class Gemm {
         });
     }
 
-    /** xs[(s·m + i)·NR + c] = x[i, s·NR + c]: x in NR-column strips, zero past k. Each strip is packed by one thread. */
-    static float[] packStrips(ExecutionContext ctx, float[] x, int xOff, int m, int k, int strips) {
-        float[] xs = new float[strips * m * NR];
-        ctx.parallelFor(strips, Math.max(1, 4096 / Math.max(1, m * NR)), (s0, s1) -> {
-            for (int s = s0; s < s1; s++) {
-                int cols = Math.min(NR, k - s * NR);
-                for (int i = 0; i < m; i++) {
-                    System.arraycopy(x, xOff + i * k + s * NR, xs, (s * m + i) * NR, cols);
+    /** xs[i·NR + c] = x[i, s·NR + c] for the strip s, zero past k. */
+    static float[] packStrip(float[] x, int xOff, int m, int k, int s) {
+        float[] xs = new float[m * NR];
+        int cols = k - s * NR;
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(x, xOff + i * k + s * NR, xs, i * NR, cols);
+        }
+        return xs;
+    }
+
+    /**
+     * {@link #linear} for a small W: A = 8 rows of x read in place, B = Wᵀ widened and packed once per call
+     * ([k, n rounded up to NR], zero-padded), C = tiles of y stored row by row (vector stores, no transposition).
+     */
+    static void linearSmallW(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
+                             boolean accumulate) {
+        int n = w.rows();
+        int np = (n + NR - 1) / NR * NR;
+        float[] wt = new float[k * np];
+        float[] row = new float[k];
+        for (int j = 0; j < n; j++) {
+            MatMul.loadRow(w.data(), w.dtype(), (long) j * k, k, row, 0);
+            for (int p = 0; p < k; p++) {
+                wt[p * np + j] = row[p];
+            }
+        }
+        int groups = (m + MR - 1) / MR;
+        Scratch scratch = new Scratch(ctx, 0);
+        ctx.parallelFor(groups, Math.max(1, 16384 / Math.max(1, k * np)), (thread, g0, g1) -> {
+            float[] tile = scratch.tile(thread);
+            for (int g = g0; g < g1; g++) {
+                int i0 = g * MR;
+                int rows = Math.min(MR, m - i0);
+                for (int c0 = 0; c0 < n; c0 += NR) {
+                    int cols = Math.min(NR, n - c0);
+                    if (rows == MR) {
+                        kernel8(x, xOff + i0 * k, k, wt, c0, np, k, tile);
+                        storeTile(tile, MR, cols, y, yOff + i0 * n + c0, n, accumulate);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            kernel1(x, xOff + (i0 + r) * k, wt, c0, np, k, tile);
+                            storeTile(tile, 1, cols, y, yOff + (i0 + r) * n + c0, n, accumulate);
+                        }
+                    }
                 }
             }
         });
-        return xs;
     }
 
     /**
