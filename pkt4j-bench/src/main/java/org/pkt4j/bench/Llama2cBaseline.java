@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.pkt4j.llama.Llama;
@@ -48,35 +50,39 @@ public final class Llama2cBaseline {
     public record Comparison(int threads, int steps, Double f32, Double bf16, Double llama2c, String note) {
     }
 
-    /** Seconds a llama2.c run may take before it is killed. */
-    static final long TIMEOUT_SECONDS = 300;
+    /**
+     * Seconds a llama2.c run may take before it is killed and the rest of its rounds skipped: a quiet run of
+     * 256 stories110M steps takes ~10 s, while OpenMP's spinning threads have been seen to run 100x slower
+     * when another process holds a core.
+     */
+    static final long TIMEOUT_SECONDS = 120;
 
     /**
      * Runs {@code rounds} rounds of llama2.c (when {@code binary} is non-null) and ours on the F32 and BF16
      * models, in turns. {@code f32} must be the model the checkpoint was exported from.
      */
     public static Comparison compare(Path binary, Path checkpoint, Path tokenizer, Llama f32, Llama bf16, int steps, int threads,
-                                     int rounds, long seed, java.util.function.Consumer<String> progress) {
+                                     int rounds, long seed, Consumer<String> progress) {
         List<Double> ours32 = new ArrayList<>(), ours16 = new ArrayList<>(), theirs = new ArrayList<>();
         String note = binary == null ? "llama2.c not run: no --llama2c binary given" : "";
         for (int r = 0; r < rounds; r++) {
-            StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "decode from position 1, %d thread(s), round %d:", threads, r + 1));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "decode from position 1, %d thread(s), round %d:", threads, r + 1));
             if (binary != null && note.isEmpty()) {
                 Run run = decode(binary, checkpoint, tokenizer, steps, threads, TIMEOUT_SECONDS);
                 if (run.tokensPerSecond() == null) {
                     note = "llama2.c " + run.note();
                 } else {
                     theirs.add(run.tokensPerSecond());
-                    line.append(String.format(java.util.Locale.ROOT, " llama2.c %.1f", run.tokensPerSecond()));
+                    line.append(String.format(Locale.ROOT, " llama2.c %.1f", run.tokensPerSecond()));
                 }
             }
             if (f32 != null) {
                 ours32.add(ModelBench.run(f32, "F32", threads, 1, steps, 1, seed).decodeTokensPerSecond());
-                line.append(String.format(java.util.Locale.ROOT, " F32 %.1f", ours32.getLast()));
+                line.append(String.format(Locale.ROOT, " F32 %.1f", ours32.getLast()));
             }
             if (bf16 != null) {
                 ours16.add(ModelBench.run(bf16, "BF16", threads, 1, steps, 1, seed).decodeTokensPerSecond());
-                line.append(String.format(java.util.Locale.ROOT, " BF16 %.1f", ours16.getLast()));
+                line.append(String.format(Locale.ROOT, " BF16 %.1f", ours16.getLast()));
             }
             progress.accept(line.toString());
         }
