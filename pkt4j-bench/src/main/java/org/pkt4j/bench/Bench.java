@@ -85,9 +85,9 @@ public final class Bench {
             }
             if (o.sections().contains("model")) {
                 for (Map.Entry<String, Path> e : checkpoints.entrySet()) {
-                    Llama m = Llama.open(e.getValue());
                     for (int t : threads) {
-                        ModelBench.Result r = ModelBench.run(m, e.getKey(), t, o.promptTokens(), o.newTokens(), o.repeats(), o.seed());
+                        ModelBench.Result r = BenchChild.run(ModelBench.Result.class, progress, "model", e.getValue(), e.getKey(), t,
+                                o.promptTokens(), o.newTokens(), o.repeats(), o.seed());
                         model.add(r);
                         progress.accept(String.format("%s %d thread(s): prefill %.1f tokens/s, decode %.1f tokens/s",
                                 e.getKey(), t, r.prefillTokensPerSecond(), r.decodeTokensPerSecond()));
@@ -126,8 +126,8 @@ public final class Bench {
         if (o.sections().contains("train")) {
             for (TrainStepBenchmark.Mode mode : TrainStepBenchmark.Mode.values()) {
                 for (int t : threads) {
-                    train.add(TrainStepBench.measure(o.shape(), mode, t, o.trainTokens(), o.repeats(), o.sections().contains("torch"),
-                            o.python(), progress));
+                    train.add(BenchChild.run(TrainStepBench.Result.class, progress, "train", BenchChild.shapeArg(o), mode, t,
+                            o.trainTokens(), o.repeats(), o.sections().contains("torch"), o.python()));
                 }
             }
         }
@@ -145,9 +145,10 @@ public final class Bench {
      * checkpoints, in turns with the llama2.c binary on the F32 model exported to its format (when given).
      */
     private static List<Llama2cBaseline.Comparison> decodeBesideLlama2c(BenchOptions o, Map<String, Path> checkpoints,
-                                                                       List<Path> written, Consumer<String> progress) throws IOException {
-        Llama f32 = checkpoints.containsKey("F32") ? Llama.open(checkpoints.get("F32")) : null;
-        Llama bf16 = checkpoints.containsKey("BF16") ? Llama.open(checkpoints.get("BF16")) : null;
+                                                                       List<Path> written, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        Path f32Dir = checkpoints.get("F32"), bf16Dir = checkpoints.get("BF16");
+        Llama f32 = f32Dir != null ? Llama.open(f32Dir) : null;
         Path binary = o.llama2c();
         Path bin = null, tok = null;
         if (binary != null && f32 != null) {
@@ -165,7 +166,8 @@ public final class Bench {
         }
         List<Llama2cBaseline.Comparison> out = new ArrayList<>();
         for (int t : o.threadCounts()) {
-            out.add(Llama2cBaseline.compare(binary, bin, tok, f32, bf16, o.newTokens(), t, o.repeats(), o.seed(), progress));
+            out.add(BenchChild.run(Llama2cBaseline.Comparison.class, progress, "llama2c", binary, bin, tok, f32Dir, bf16Dir,
+                    o.newTokens(), t, o.repeats(), o.seed()));
         }
         return out;
     }
