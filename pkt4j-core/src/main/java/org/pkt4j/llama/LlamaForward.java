@@ -73,7 +73,7 @@ public final class LlamaForward {
      * {@link #forward(int[], KvCache, Adapters, ForwardTrace, Activations, int[])} with work buffers taken from
      * {@code work} (when non-null and large enough) instead of allocated: the residual stream, each layer's
      * buffers and the logits. The returned logits are then {@code work}'s own array, overwritten by the next
-     * call that uses it.
+     * call that uses it, and possibly longer than [rows, V] (the logits are its first rows·V values).
      */
     public float[] forward(int[] ids, KvCache cache, Adapters adapters, ForwardTrace trace, Activations store, int[] logitRows,
                            Workspace work) {
@@ -184,7 +184,7 @@ public final class LlamaForward {
             }
         }
         int logitCount = Math.multiplyExact(R, c.vocabSize());
-        float[] logits = work != null && work.logits.length == logitCount ? work.logits : new float[logitCount];
+        float[] logits = work != null && work.logits.length >= logitCount ? work.logits : new float[logitCount];
         MatMul.linear(ctx, headIn, 0, R, d, model.lmHead(), logits, 0, false);
         adapters.forward(ctx, -1, Module.LM_HEAD, headIn, R, logits);
         return logits;
@@ -221,9 +221,11 @@ public final class LlamaForward {
     private static final float[][][] NO_WEIGHTS = new float[0][][];
 
     /**
-     * Work buffers for forward calls of up to {@code rows} tokens with {@code logitRows} rows of logits, reused
-     * from call to call — the decode loop's, so that a step allocates nothing in proportion to the model. One
-     * per generation (or per thread): a call overwrites what the previous one left, its logits included.
+     * Work buffers for forward calls of up to {@code rows} tokens with up to {@code logitRows} rows of logits,
+     * reused from call to call — the decode loop's, so that a step allocates nothing in proportion to the
+     * model, and the training step's, whose logits ([T, V], 33 MB for 256 tokens of a 32000 vocabulary) were
+     * otherwise allocated anew each step. One per generation or backward (or per thread): a call overwrites
+     * what the previous one left, its logits included.
      */
     public static final class Workspace {
         final int rows;
