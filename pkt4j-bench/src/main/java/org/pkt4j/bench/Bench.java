@@ -116,7 +116,7 @@ public final class Bench {
         List<TorchBaseline.Result> torch = new ArrayList<>();
         if (o.sections().contains("torch")) {
             for (int t : threads) {
-                TorchBaseline.Result r = TorchBaseline.prefill(o.python(), o.shape(), "float32", o.promptTokens(), t, o.repeats());
+                TorchBaseline.Result r = TorchBaseline.prefill(o.python(), o.shape(), "float32", o.promptTokens(), t, o.repeats(), o.openblasCoreType());
                 torch.add(r);
                 progress.accept("PyTorch prefill " + t + " thread(s): " + (r.prefillTokensPerSecond() == null ? r.note() : r.prefillTokensPerSecond()));
             }
@@ -127,11 +127,14 @@ public final class Bench {
             for (TrainStepBenchmark.Mode mode : TrainStepBenchmark.Mode.values()) {
                 for (int t : threads) {
                     train.add(BenchChild.run(TrainStepBench.Result.class, progress, "train", BenchChild.shapeArg(o), mode, t,
-                            o.trainTokens(), o.repeats(), o.sections().contains("torch"), o.python()));
+                            o.trainTokens(), o.repeats(), o.sections().contains("torch"), o.python(),
+                            o.openblasCoreType().isEmpty() ? null : o.openblasCoreType()));
                 }
             }
         }
 
+        blasNote += "; PyTorch's OpenBLAS: " + (o.openblasCoreType().isEmpty() ? "OPENBLAS_CORETYPE unset (auto-detected)"
+                : "OPENBLAS_CORETYPE=" + o.openblasCoreType());
         List<BenchReport.Quoted> quoted = quoted(o, threads, torch);
         List<BenchReport.Target> targets = new ArrayList<>(targets(o, matmul, model, torch, quoted, decode));
         targets.addAll(trainTargets(train, quoted));

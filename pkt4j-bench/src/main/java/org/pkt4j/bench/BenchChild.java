@@ -30,7 +30,7 @@ public final class BenchChild {
     /**
      * Child entry point. {@code model DIR DTYPE THREADS PROMPT NEW REPEATS SEED};
      * {@code llama2c BINARY|- MODEL.BIN|- TOKENIZER.BIN|- F32DIR|- BF16DIR|- STEPS THREADS ROUNDS SEED};
-     * {@code train SHAPE|DIR MODE THREADS SEQ ROUNDS TORCH PYTHON}.
+     * {@code train SHAPE|DIR MODE THREADS SEQ ROUNDS TORCH PYTHON OPENBLAS_CORETYPE|-}.
      */
     public static void main(String[] a) throws IOException {
         Consumer<String> progress = line -> System.err.println(line);
@@ -40,7 +40,8 @@ public final class BenchChild {
             case "llama2c" -> Llama2cBaseline.compare(path(a[1]), path(a[2]), path(a[3]), open(a[4]), open(a[5]),
                     Integer.parseInt(a[6]), Integer.parseInt(a[7]), Integer.parseInt(a[8]), Long.parseLong(a[9]), progress);
             case "train" -> TrainStepBench.measure(shape(a[1]), TrainStepBenchmark.Mode.valueOf(a[2]), Integer.parseInt(a[3]),
-                    Integer.parseInt(a[4]), Integer.parseInt(a[5]), Boolean.parseBoolean(a[6]), Path.of(a[7]), progress);
+                    Integer.parseInt(a[4]), Integer.parseInt(a[5]), Boolean.parseBoolean(a[6]), Path.of(a[7]),
+                    a[8].equals("-") ? "" : a[8], progress);
             default -> throw new IllegalArgumentException("unknown bench child section " + a[0]);
         };
         System.out.print(Json.writeLine(result));

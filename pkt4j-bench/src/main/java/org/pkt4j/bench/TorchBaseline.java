@@ -162,8 +162,9 @@ public final class TorchBaseline {
                               "trainable": sum(p.numel() for p in params), "forward_backward": fb, "step": st, "step_cpu": st_cpu}))
             """;
 
-    public static Result prefill(Path python, LlamaConfig c, String dtype, int promptTokens, int threads, int repeats) {
-        Run r = run(python, SCRIPT, threads, String.valueOf(c.hiddenSize()), String.valueOf(c.intermediateSize()),
+    public static Result prefill(Path python, LlamaConfig c, String dtype, int promptTokens, int threads, int repeats,
+                                 String openblasCoreType) {
+        Run r = run(python, SCRIPT, threads, openblasCoreType, String.valueOf(c.hiddenSize()), String.valueOf(c.intermediateSize()),
                 String.valueOf(c.numLayers()), String.valueOf(c.numHeads()), String.valueOf(c.numKvHeads()),
                 String.valueOf(c.vocabSize()), String.valueOf(promptTokens), String.valueOf(threads), String.valueOf(repeats),
                 dtype, String.valueOf(c.rmsNormEps()), String.valueOf(c.rope().theta()));
@@ -182,8 +183,9 @@ public final class TorchBaseline {
     }
 
     /** {@code mode} "full" or "lora" (rank {@code loraRank} on q, k, v, o, gate, up, down; alpha 2·rank). */
-    public static TrainResult trainStep(Path python, LlamaConfig c, String mode, int loraRank, int seqLen, int threads, int repeats) {
-        Run r = run(python, TRAIN_SCRIPT, threads, String.valueOf(c.hiddenSize()), String.valueOf(c.intermediateSize()),
+    public static TrainResult trainStep(Path python, LlamaConfig c, String mode, int loraRank, int seqLen, int threads, int repeats,
+                                       String openblasCoreType) {
+        Run r = run(python, TRAIN_SCRIPT, threads, openblasCoreType, String.valueOf(c.hiddenSize()), String.valueOf(c.intermediateSize()),
                 String.valueOf(c.numLayers()), String.valueOf(c.numHeads()), String.valueOf(c.numKvHeads()),
                 String.valueOf(c.vocabSize()), String.valueOf(seqLen), String.valueOf(threads), String.valueOf(repeats),
                 String.valueOf(loraRank), String.valueOf(c.rmsNormEps()), String.valueOf(c.rope().theta()), mode);
@@ -199,7 +201,13 @@ public final class TorchBaseline {
     private record Run(JsonNode json, String note) {
     }
 
-    private static Run run(Path python, String script, int threads, String... args) {
+    /**
+     * @param openblasCoreType OPENBLAS_CORETYPE for torch's OpenBLAS, empty to unset it (auto-detection): Debian's
+     *                         torch multiplies through OpenBLAS, whose AVX2 ("Haswell") kernels, which this machine's
+     *                         environment selects, made its training step 1.3–1.6x slower than the AVX-512 ones it
+     *                         detects by itself — the same choice as for the OpenBLAS baseline, so both run at their best
+     */
+    private static Run run(Path python, String script, int threads, String openblasCoreType, String... args) {
         if (!Files.isExecutable(python)) {
             return new Run(null, "absent: no interpreter at " + python);
         }
@@ -210,6 +218,11 @@ public final class TorchBaseline {
             // torch would otherwise size its pools from these and ignore set_num_threads for some ops
             pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
             pb.environment().put("MKL_NUM_THREADS", String.valueOf(threads));
+            if (openblasCoreType.isEmpty()) {
+                pb.environment().remove("OPENBLAS_CORETYPE");
+            } else {
+                pb.environment().put("OPENBLAS_CORETYPE", openblasCoreType);
+            }
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!p.waitFor(10, TimeUnit.MINUTES)) {

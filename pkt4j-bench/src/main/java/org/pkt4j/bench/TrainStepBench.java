@@ -35,7 +35,7 @@ public final class TrainStepBench {
 
     /** Runs {@code rounds} rounds of ours and (when {@code torch}) PyTorch's step for one mode and thread count. */
     public static Result measure(LlamaConfig shape, TrainStepBenchmark.Mode mode, int threads, int seqLen, int rounds,
-                                 boolean torch, Path python, Consumer<String> progress) {
+                                 boolean torch, Path python, String openblasCoreType, Consumer<String> progress) {
         List<TrainStepBenchmark.Result> ours = new ArrayList<>();
         List<TorchBaseline.TrainResult> theirs = new ArrayList<>();
         String note = torch ? "" : "not measured (torch section skipped)";
@@ -49,7 +49,7 @@ public final class TrainStepBench {
                         r + 1, o.stepTokensPerSecond());
                 if (torch && note.isEmpty()) {
                     TorchBaseline.TrainResult t = TorchBaseline.trainStep(python, shape, mode.name().toLowerCase(Locale.ROOT),
-                            LORA_RANK, seqLen, threads, STEPS_PER_ROUND);
+                            LORA_RANK, seqLen, threads, STEPS_PER_ROUND, openblasCoreType);
                     if (t.step() == null) {
                         note = t.note();
                     } else {

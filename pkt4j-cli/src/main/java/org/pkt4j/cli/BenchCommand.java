@@ -69,7 +69,8 @@ final class BenchCommand implements Callable<Integer> {
     List<String> skip;
 
     @Option(names = "--openblas-coretype", paramLabel = "NAME", defaultValue = "",
-            description = "OPENBLAS_CORETYPE for the OpenBLAS baseline; empty (default) unsets it so OpenBLAS detects the CPU")
+            description = "OPENBLAS_CORETYPE for the OpenBLAS baselines (ours through FFM, and PyTorch's); empty (default) "
+                    + "unsets it so OpenBLAS detects the CPU (AVX-512 kernels where present)")
     String openblasCoreType;
 
     @Option(names = "--llama2c", paramLabel = "PATH",
