@@ -20,12 +20,16 @@ import org.pkt4j.llama.LlamaConfig;
  * @param python          interpreter for the PyTorch baseline
  * @param workDir         where random checkpoints are written (deleted afterwards)
  * @param seed            seed of every random weight, prompt and input
+ * @param trainTokens     sequence length of the training step
+ * @param llama2c         a llama2.c {@code run} binary to time in the same run, or null
  */
 public record BenchOptions(String shapeName, LlamaConfig shape, Path model, int maxThreads, int repeats, double matmulSeconds,
                            int promptTokens, int newTokens, Set<String> sections, String openblasCoreType, Path python,
-                           Path workDir, long seed) {
+                           Path workDir, long seed, int trainTokens, Path llama2c) {
 
-    public static final Set<String> SECTIONS = Set.of("matmul", "model", "torch", "memory", "train");
+    /** matmul: GEMM vs OpenBLAS; model: prefill/decode; llama2c: decode from position 1 beside llama2.c;
+     *  torch: PyTorch baselines (prefill, and the train step's); memory: peak RSS; train: the training step. */
+    public static final Set<String> SECTIONS = Set.of("matmul", "model", "llama2c", "torch", "memory", "train");
 
     public BenchOptions {
         if (maxThreads < 1) {
@@ -33,6 +37,9 @@ public record BenchOptions(String shapeName, LlamaConfig shape, Path model, int 
         }
         if (repeats < 1) {
             throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
+        }
+        if (trainTokens < 2) {
+            throw new IllegalArgumentException("the training sequence needs >= 2 tokens, got " + trainTokens);
         }
         if (promptTokens < 1 || newTokens < 2) {
             throw new IllegalArgumentException("need a prompt of >= 1 token and >= 2 new tokens, got " + promptTokens + " and " + newTokens);

@@ -12,7 +12,8 @@ import java.util.Map;
  */
 public record BenchReport(String shape, int cores, int vectorLanes, String java, double loadBefore, double loadAfter,
                           Map<Integer, Double> fmaPeakGflops, String openblas, List<MatmulBench.Result> matmul,
-                          List<ModelBench.Result> model, List<TorchBaseline.Result> torch, List<Quoted> quoted,
+                          List<ModelBench.Result> model, List<Llama2cBaseline.Comparison> decode,
+                          List<TorchBaseline.Result> torch, List<Quoted> quoted,
                           List<MemoryProbe.Result> memory, List<TrainStepBench.Result> trainStep, List<Target> targets) {
 
     /** A number quoted in the issue (measured earlier on this kind of machine), used when no baseline ran here. */
@@ -51,6 +52,14 @@ public record BenchReport(String shape, int cores, int vectorLanes, String java,
                         r.newTokens(), r.decodeTokensPerSecond());
             }
         }
+        if (!decode.isEmpty()) {
+            line(b, "");
+            line(b, "decode over llama2.c's positions (one-token prompt, positions 1..N-1; median tokens/s over rounds run in turns)");
+            line(b, "%3s %6s %10s %10s %10s  %s", "thr", "N", "F32", "BF16", "llama2.c", "");
+            for (Llama2cBaseline.Comparison c : decode) {
+                line(b, "%3d %6d %10s %10s %10s  %s", c.threads(), c.steps(), num(c.f32()), num(c.bf16()), num(c.llama2c()), c.note());
+            }
+        }
         if (!torch.isEmpty()) {
             line(b, "");
             for (TorchBaseline.Result r : torch) {
@@ -77,19 +86,32 @@ public record BenchReport(String shape, int cores, int vectorLanes, String java,
                         mib(m.kvCache()), mib(m.activations()), mib(m.unexplained()), mib(m.heapCommitted()));
             }
         }
-        for (TrainStepBench.Result r : trainStep) {
-            line(b, "train step (%s, %d thread%s): %s", r.dtype(), r.threads(), r.threads() == 1 ? "" : "s",
-                    r.tokensPerSecond() == null ? r.note() : String.format(Locale.ROOT, "%.1f tokens/s", r.tokensPerSecond()));
+        if (!trainStep.isEmpty()) {
+            line(b, "");
+            line(b, "training step, one sequence of %d tokens, every position scored (median tokens/s; CPU = per CPU-second, 1 thread)",
+                    trainStep.get(0).seqLen());
+            line(b, "%5s %3s %11s %9s %9s %9s %9s | %13s %9s %9s", "mode", "thr", "trainable", "forward", "fwd+bwd", "+AdamW",
+                    "CPU", "PyTorch f+b", "+AdamW", "CPU");
+            for (TrainStepBench.Result r : trainStep) {
+                line(b, "%5s %3d %11d %9.1f %9.1f %9.1f %9s | %13s %9s %9s  %s", r.mode(), r.threads(), r.trainableParameters(),
+                        r.forward(), r.forwardBackward(), r.step(), num(r.stepCpu()), num(r.torchForwardBackward()),
+                        num(r.torchStep()), num(r.torchStepCpu()),
+                        r.torchVersion() == null ? r.torchNote() : "torch " + r.torchVersion());
+            }
         }
         if (!targets.isEmpty()) {
             line(b, "");
             line(b, "targets (ratio of ours to the baseline)");
             for (Target t : targets) {
-                line(b, "  %-44s %d thr: %8.1f vs %8.1f (%s) = %.2f, goal %.2f: %s", t.name(), t.threads(), t.ours(), t.baseline(),
+                line(b, "  %-52s %d thr: %8.1f vs %8.1f (%s) = %.2f, goal %.2f: %s", t.name(), t.threads(), t.ours(), t.baseline(),
                         t.baselineSource(), t.ratio(), t.goal(), t.met() ? "met" : "NOT met");
             }
         }
         return b.toString();
+    }
+
+    private static String num(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static String mib(long bytes) {

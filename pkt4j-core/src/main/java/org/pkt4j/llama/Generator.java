@@ -39,7 +39,7 @@ public final class Generator {
      * @return the generated ids (EOS included when generation stopped on it)
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, TokenListener listener) {
-        return generate(prompt, maxNewTokens, sampler, stopOnEos, (StepListener) (id, logits) -> listener.onToken(id));
+        return run(prompt, maxNewTokens, sampler, stopOnEos, (id, logits) -> listener.onToken(id), false);
     }
 
     /**
@@ -48,6 +48,14 @@ public final class Generator {
      * @return the generated ids (EOS included when generation stopped on it)
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, StepListener listener) {
+        return run(prompt, maxNewTokens, sampler, stopOnEos, listener, true);
+    }
+
+    /**
+     * The generation loop. Decode steps reuse one {@link LlamaForward.Workspace}, logits included, so the
+     * listener gets a copy only when {@code copyLogits} (a {@link StepListener} may keep them).
+     */
+    private int[] run(int[] prompt, int maxNewTokens, Sampler sampler, boolean stopOnEos, StepListener listener, boolean copyLogits) {
         LlamaConfig c = forward.model().config();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: at least one token id is needed");
@@ -61,16 +69,19 @@ public final class Generator {
         }
         // the last generated token is never fed back, so the cache needs prompt + maxNewTokens - 1 positions
         KvCache cache = new KvCache(c, prompt.length + maxNewTokens - 1);
+        LlamaForward.Workspace work = new LlamaForward.Workspace(c, 1, 1);
+        int[] step = new int[1];
         int n = 0;
-        float[] logits = forward.forward(prompt, cache, adapters, ForwardTrace.NONE, null, new int[] {prompt.length - 1});
+        float[] logits = forward.forward(prompt, cache, adapters, ForwardTrace.NONE, null, new int[] {prompt.length - 1}, work);
         while (true) {
             int next = sampler.sample(logits, 0, c.vocabSize());
             out[n++] = next;
-            listener.onStep(next, logits);
+            listener.onStep(next, copyLogits ? logits.clone() : logits);
             if ((stopOnEos && c.isEos(next)) || n == maxNewTokens) {
                 break;
             }
-            logits = forward.forward(new int[] {next}, cache, adapters, ForwardTrace.NONE, null, null);
+            step[0] = next;
+            logits = forward.forward(step, cache, adapters, ForwardTrace.NONE, null, null, work);
         }
         return Arrays.copyOf(out, n);
     }

@@ -17,7 +17,8 @@ import org.pkt4j.train.CausalLmLoss;
  * Frozen weights are read in their stored dtype; all arithmetic is fp32.
  *
  * <p>Memory is planned once, for sequences of up to {@code capacity} tokens: the {@link Activations} the
- * forward fills, and this pass's work buffers (one layer's worth, reused across layers).
+ * forward fills, the forward's work buffers and logits ([capacity, V], which the loss turns into ∂L/∂logits
+ * in place), and this pass's work buffers (one layer's worth, reused across layers).
  */
 public final class LlamaBackward {
     private final LlamaForward forward;
@@ -38,6 +39,7 @@ public final class LlamaBackward {
     private final float[] headIn;
     private final float[] dHeadIn;
     private final float[] attnWork;
+    private final LlamaForward.Workspace work;
 
     /** A backward for sequences of up to {@code capacity} tokens that keeps the attention probabilities. */
     public LlamaBackward(LlamaForward forward, int capacity) {
@@ -64,6 +66,7 @@ public final class LlamaBackward {
         headIn = new float[T * d];
         dHeadIn = new float[T * d];
         attnWork = new float[Math.toIntExact(Attention.backwardWorkSize(T, shape, attentionMemory == AttentionMemory.STORE))];
+        work = new LlamaForward.Workspace(c, T, T);
     }
 
     public LlamaForward forward() {
@@ -91,7 +94,7 @@ public final class LlamaBackward {
         if (rows.length == 0) {
             throw new IllegalArgumentException("no label is scored (every target is -100): nothing to learn from this sequence");
         }
-        float[] logits = forward.forward(ids, adapters, store, rows);
+        float[] logits = forward.forward(ids, store.cache, adapters, ForwardTrace.NONE, store, rows, work);
         // the loss writes ∂loss/∂logits over the logits themselves (row by row, after reading each row)
         double loss = CausalLmLoss.lossOnRows(ctx, logits, rows, labels, c.vocabSize(), logits, gradScale);
         if (Double.isFinite(loss)) {

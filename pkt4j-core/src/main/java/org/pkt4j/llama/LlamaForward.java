@@ -66,6 +66,17 @@ public final class LlamaForward {
      * @return logits [rows, V], row-major
      */
     public float[] forward(int[] ids, KvCache cache, Adapters adapters, ForwardTrace trace, Activations store, int[] logitRows) {
+        return forward(ids, cache, adapters, trace, store, logitRows, null);
+    }
+
+    /**
+     * {@link #forward(int[], KvCache, Adapters, ForwardTrace, Activations, int[])} with work buffers taken from
+     * {@code work} (when non-null and large enough) instead of allocated: the residual stream, each layer's
+     * buffers and the logits. The returned logits are then {@code work}'s own array, overwritten by the next
+     * call that uses it, and possibly longer than [rows, V] (the logits are its first rows·V values).
+     */
+    public float[] forward(int[] ids, KvCache cache, Adapters adapters, ForwardTrace trace, Activations store, int[] logitRows,
+                           Workspace work) {
         final int T = ids.length;
         if (store != null) {
             if (store.cache != cache) {
@@ -85,14 +96,15 @@ public final class LlamaForward {
         }
         int[] traced = trace.positions();
 
+        boolean reuse = work != null && T <= work.rows;
         // x: the residual stream [T, d], starting as the token embeddings
-        float[] x = new float[T * d];
+        float[] x = reuse ? work.x : new float[T * d];
         Ops.embedding(model.embed(), ids, x);
         for (EmbeddingAdapter a : adapters.embedding()) {
             a.forward(ids, x);
         }
 
-        Scratch s = new Scratch(T, d, f, qd, kvd);
+        Scratch s = reuse ? work.scratch : new Scratch(T, d, f, qd, kvd);
         float[][] tables = rope.tables(pos0, T);
         for (int l = 0; l < c.numLayers(); l++) {
             LayerWeights w = model.layer(l);
@@ -114,7 +126,7 @@ public final class LlamaForward {
             System.arraycopy(s.v, 0, cache.values(l), pos0 * kvd, T * kvd);
             // causal (GQA) attention of each new position over keys [0, pos]
             float[] att = store != null ? store.attn[l] : s.attn;
-            float[][][] tracedWeights = new float[traced.length][H][];
+            float[][][] tracedWeights = traced.length == 0 ? NO_WEIGHTS : new float[traced.length][H][];
             Attention.forward(ctx, q, cache.keys(l), cache.values(l), pos0, T, shape, att,
                     store != null ? store.probs[l] : null, traced.length == 0 ? null : (t, h, p, j0, n) -> {
                         for (int i = 0; i < traced.length; i++) {
@@ -171,7 +183,8 @@ public final class LlamaForward {
                 System.arraycopy(normed, rows[i] * d, headIn, i * d, d);
             }
         }
-        float[] logits = new float[Math.multiplyExact(R, c.vocabSize())];
+        int logitCount = Math.multiplyExact(R, c.vocabSize());
+        float[] logits = work != null && work.logits.length >= logitCount ? work.logits : new float[logitCount];
         MatMul.linear(ctx, headIn, 0, R, d, model.lmHead(), logits, 0, false);
         adapters.forward(ctx, -1, Module.LM_HEAD, headIn, R, logits);
         return logits;
@@ -203,6 +216,29 @@ public final class LlamaForward {
         float[] r = a.clone();
         Ops.add(r, b, r.length);
         return r;
+    }
+
+    private static final float[][][] NO_WEIGHTS = new float[0][][];
+
+    /**
+     * Work buffers for forward calls of up to {@code rows} tokens with up to {@code logitRows} rows of logits,
+     * reused from call to call — the decode loop's, so that a step allocates nothing in proportion to the
+     * model, and the training step's, whose logits ([T, V], 33 MB for 256 tokens of a 32000 vocabulary) were
+     * otherwise allocated anew each step. One per generation or backward (or per thread): a call overwrites
+     * what the previous one left, its logits included.
+     */
+    public static final class Workspace {
+        final int rows;
+        final float[] x;
+        final Scratch scratch;
+        final float[] logits;
+
+        public Workspace(LlamaConfig c, int rows, int logitRows) {
+            this.rows = rows;
+            this.x = new float[rows * c.hiddenSize()];
+            this.scratch = new Scratch(rows, c.hiddenSize(), c.intermediateSize(), c.qDim(), c.kvDim());
+            this.logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
+        }
     }
 
     /** Work buffers of one layer, reused across layers when no activation store is kept. */

@@ -1,6 +1,7 @@
 package org.pkt4j.train;
 
 import org.pkt4j.tensor.ExecutionContext;
+import org.pkt4j.tensor.kernel.Ops;
 
 /**
  * Hugging Face's causal-LM loss: {@code logits[t]} is scored against {@code labels[t + 1]}; labels equal
@@ -44,8 +45,9 @@ public final class CausalLmLoss {
 
     /**
      * {@link #lossOnRows(float[], int[], int[], int, float[], double)} with rows spread over the context's
-     * threads: per row, one pass of exp(x − max) (kept as the unnormalised softmax when dlogits is wanted),
-     * then {@code loss = max + log Σ − x_y} and {@code dlogits = s·(softmax − onehot(y))/n}.
+     * threads: per row, {@link Ops#crossEntropy} — one vectorised pass of exp(x − max) (kept as the
+     * unnormalised softmax when dlogits is wanted), then {@code loss = max + log Σ − x_y} and
+     * {@code dlogits = s·(softmax − onehot(y))/n}.
      */
     public static double lossOnRows(ExecutionContext ctx, float[] logits, int[] rows, int[] labels, int vocab, float[] dlogits,
                                     double gradScale) {
@@ -63,31 +65,7 @@ public final class CausalLmLoss {
         double s = gradScale / n;
         ctx.parallelFor(n, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
-                int y = labels[rows[i] + 1];
-                int o = i * vocab;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int v = 0; v < vocab; v++) {
-                    max = Math.max(max, logits[o + v]);
-                }
-                float target = logits[o + y];
-                double sum = 0;
-                if (dlogits != null) {
-                    for (int v = 0; v < vocab; v++) {
-                        float e = (float) Math.exp(logits[o + v] - max);
-                        dlogits[o + v] = e;
-                        sum += e;
-                    }
-                    float scale = (float) (s / sum);
-                    for (int v = 0; v < vocab; v++) {
-                        dlogits[o + v] *= scale;
-                    }
-                    dlogits[o + y] -= (float) s;
-                } else {
-                    for (int v = 0; v < vocab; v++) {
-                        sum += Math.exp(logits[o + v] - max);
-                    }
-                }
-                rowLoss[i] = max + Math.log(sum) - target;
+                rowLoss[i] = Ops.crossEntropy(logits, i * vocab, vocab, labels[rows[i] + 1], dlogits, i * vocab, s);
             }
         });
         double total = 0;

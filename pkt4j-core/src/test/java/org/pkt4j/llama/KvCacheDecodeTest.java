@@ -43,6 +43,31 @@ class KvCacheDecodeTest {
         assertClose(dtype + " chunked decode", chunked, full, 0, REL * Math.max(1, Close.maxAbs(full)));
     }
 
+    /**
+     * Generation's decode steps share one workspace (logits included): every step's logits still equal the
+     * prefill's at that position, the token and step listeners see the same ids, and logits handed to a step
+     * listener are its own (a later step does not overwrite them).
+     */
+    @Test
+    void generationWithAReusedWorkspaceEqualsPrefill() {
+        LlamaConfig c = RandomLlama.config(64, 2, 8, 2, 96, 128);
+        Llama model = RandomLlama.create(c, 32, DType.F32, 0.15);
+        LlamaForward fwd = new LlamaForward(model, ExecutionContext.of(2));
+        int[] prompt = {5, 17, 99};
+        java.util.List<float[]> steps = new java.util.ArrayList<>();
+        int[] out = new Generator(fwd).generate(prompt, 40, Sampler.greedy(), false, (Generator.StepListener) (id, logits) -> steps.add(logits));
+        int[] viaTokens = new Generator(fwd).generate(prompt, 40, Sampler.greedy(), false, id -> { });
+        org.junit.jupiter.api.Assertions.assertArrayEquals(out, viaTokens);
+        int[] seq = Arrays.copyOf(prompt, prompt.length + out.length);
+        System.arraycopy(out, 0, seq, prompt.length, out.length);
+        float[] full = fwd.logits(Arrays.copyOf(seq, seq.length - 1));
+        int V = c.vocabSize();
+        for (int i = 0; i < out.length; i++) {
+            float[] want = Arrays.copyOfRange(full, (prompt.length - 1 + i) * V, (prompt.length + i) * V);
+            assertClose("step " + i, steps.get(i), want, 0, REL * Math.max(1, Close.maxAbs(want)));
+        }
+    }
+
     @Test
     void decodeMatchesTheLlama3RopeFixture() throws IOException {
         SafetensorsFile exp = Fixtures.expected("llama3_rope");

@@ -1,6 +1,8 @@
 package org.pkt4j.tensor.kernel;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.pkt4j.tensor.ExecutionContext;
 
 /**
@@ -9,6 +11,13 @@ import org.pkt4j.tensor.ExecutionContext;
  * query head h reads kv head {@code g = h / (H/KV)}. Row t sits at position {@code pos0 + t} and attends to
  * keys {@code [j0, pos0 + t]} with {@code j0 = max(0, pos - window + 1)} under a sliding window (0 = none).
  * {@code p_h(t -> j) = softmax_j(q_h(t)·k_g(j) / sqrt(hd))}, {@code out_h(t) = Σ_j p_h(t -> j) v_g(j)}.
+ *
+ * <p>From {@link #BLOCKED_MIN_ROWS} rows on (prefill, training) every product is a block product on the
+ * GEMM's micro-kernel: per head and block of 8 query rows, S = Q·Kᵀ against the head's keys packed
+ * transposed, a row softmax, then P·V; the backward likewise (dP = dOut·Vᵀ, dQ = dS·K, and per block of 8
+ * keys dV = Pᵀ·dOut, dK = dSᵀ·Q summed over the group's heads). A dot product and an axpy per key position
+ * cost 3–4× more at hd = 48. Fewer rows (decode) take the row kernels: packing every cached key would cost
+ * as much as the one row's product. {@link AttentionScalar} is the reference.
  */
 public final class Attention {
     private Attention() {
@@ -46,6 +55,13 @@ public final class Attention {
         }
     }
 
+    /** Rows per block: the micro-kernel's tile height. */
+    private static final int QB = Gemm.MR;
+    private static final int NR = Gemm.NR;
+    private static final int L = MatMul.L;
+    /** From this many new rows on, the blocked kernels. */
+    public static final int BLOCKED_MIN_ROWS = QB;
+
     /**
      * out[T, H*hd] = attention of T rows at positions [pos0, pos0 + T) over the cache's keys and values.
      * When {@code probs} is non-null (requires pos0 == 0) it receives p as [H, T, T], zero above the diagonal
@@ -53,41 +69,151 @@ public final class Attention {
      */
     public static void forward(ExecutionContext ctx, float[] q, float[] keys, float[] vals, int pos0, int T, Shape s,
                                float[] out, float[] probs, RowObserver observer) {
-        final int H = s.heads(), hd = s.headDim(), kvd = s.kvDim(), group = s.group();
         if (probs != null && pos0 != 0) {
             throw new IllegalArgumentException("saving attention probabilities needs the sequence to start at position 0, got " + pos0);
         }
+        if (T < BLOCKED_MIN_ROWS) {
+            forwardRows(ctx, q, keys, vals, pos0, T, s, out, probs, observer);
+            return;
+        }
+        final int H = s.heads(), hd = s.headDim(), qd = s.qDim(), group = s.group();
+        final int N = pos0 + T, np = roundUp(N, NR), hdp = roundUp(hd, NR), blocks = (T + QB - 1) / QB;
         final float scale = (float) (1.0 / Math.sqrt(hd));
-        ctx.parallelFor(T * H, Math.max(1, 4096 / Math.max(1, (pos0 + T) * hd)), (from, to) -> {
-            float[] p = new float[pos0 + T];
-            for (int th = from; th < to; th++) {
-                int t = th / H, h = th % H, g = h / group;
-                int pos = pos0 + t;
-                int j0 = s.firstKey(pos);
-                int qo = t * H * hd + h * hd;
-                for (int j = j0; j <= pos; j++) {
-                    p[j] = MatMul.dotArray(q, qo, keys, j * kvd + g * hd, hd) * scale;
+        float[] kt = new float[s.kvHeads() * hd * np];
+        float[] vp = new float[s.kvHeads() * np * hdp];
+        packTransposed(ctx, keys, N, s, kt, np);
+        packRows(ctx, vals, N, s.kvDim(), s.kvHeads(), hd, vp, np, hdp);
+        PerThread scratch = new PerThread(ctx);
+        ctx.parallelFor(H * blocks, 1, (thread, from, to) -> {
+            float[] sb = scratch.get(thread, 0, QB * np);
+            float[] qb = scratch.get(thread, 1, QB * hd);
+            float[] tile = scratch.get(thread, 2, QB * NR);
+            float[] row = observer != null ? scratch.get(thread, 3, N) : null;
+            for (int unit = from; unit < to; unit++) {
+                int h = unit / blocks, t0 = (unit % blocks) * QB, g = h / group;
+                int rows = Math.min(QB, T - t0);
+                int jStart = s.firstKey(pos0 + t0), jEnd = pos0 + t0 + rows;
+                // S = (Q/sqrt(hd))·Kᵀ for the block's rows, then each row's softmax over its visible keys
+                gather(q, t0, rows, qd, h * hd, hd, scale, qb);
+                scores(qb, hd, kt, g * hd * np, np, jStart, jEnd, sb, tile);
+                for (int r = 0; r < rows; r++) {
+                    int t = t0 + r, pos = pos0 + t, j0 = s.firstKey(pos);
+                    Ops.softmax(sb, r * np + j0, pos - j0 + 1);
+                    Arrays.fill(sb, r * np + jStart, r * np + j0, 0f);
+                    Arrays.fill(sb, r * np + pos + 1, r * np + jEnd, 0f);
+                    if (probs != null) {
+                        int po = (h * T + t) * T;
+                        Arrays.fill(probs, po, po + T, 0f);
+                        System.arraycopy(sb, r * np + j0, probs, po + j0, pos - j0 + 1);
+                    }
+                    if (observer != null) {
+                        System.arraycopy(sb, r * np + j0, row, j0, pos - j0 + 1);
+                        observer.onRow(t, h, row, j0, pos - j0 + 1);
+                    }
                 }
-                Ops.softmax(p, j0, pos - j0 + 1);
-                Arrays.fill(out, qo, qo + hd, 0f);
-                for (int j = j0; j <= pos; j++) {
-                    MatMul.axpy(p[j], vals, j * kvd + g * hd, out, qo, hd);
-                }
-                if (probs != null) {
-                    int po = (h * T + t) * T;
-                    Arrays.fill(probs, po, po + T, 0f);
-                    System.arraycopy(p, j0, probs, po + j0, pos - j0 + 1);
-                }
-                if (observer != null) {
-                    observer.onRow(t, h, p, j0, pos - j0 + 1);
+                // out = P·V
+                for (int c0 = 0; c0 < hd; c0 += NR) {
+                    Gemm.kernel8(sb, jStart, np, vp, (g * np + jStart) * hdp + c0, hdp, jEnd - jStart, tile);
+                    Gemm.storeTile(tile, rows, Math.min(NR, hd - c0), out, t0 * qd + h * hd + c0, qd, false);
                 }
             }
         });
     }
 
-    /** Floats of {@code work} that {@link #backward} needs: ds always, p too when it must recompute it. */
+    /** The row kernels for a few new rows (decode): per row and head, scores four keys at a time, softmax, P·V. */
+    private static void forwardRows(ExecutionContext ctx, float[] q, float[] keys, float[] vals, int pos0, int T, Shape s,
+                                    float[] out, float[] probs, RowObserver observer) {
+        final int H = s.heads(), hd = s.headDim(), kvd = s.kvDim(), group = s.group();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        // a chunk of at least ~64K key and value floats: waking a parked worker for less costs more than it saves
+        int grain = Math.max(1, 65536 / Math.max(1, (pos0 + T) * hd));
+        PerThread scratch = new PerThread(ctx);
+        ctx.parallelFor(T * H, grain, (thread, from, to) -> {
+            float[] p = scratch.get(thread, 0, pos0 + T);
+            for (int th = from; th < to; th++) {
+                int t = th / H, h = th % H, g = h / group;
+                int pos = pos0 + t, j0 = s.firstKey(pos), n = pos - j0 + 1;
+                int qo = t * H * hd + h * hd;
+                scoresRow(q, qo, keys, kvd, g * hd, hd, j0, pos, scale, p);
+                Ops.softmax(p, j0, n);
+                weightedSum(p, vals, kvd, g * hd, hd, j0, pos, out, qo);
+                if (probs != null) {
+                    int po = (h * T + t) * T;
+                    Arrays.fill(probs, po, po + T, 0f);
+                    System.arraycopy(p, j0, probs, po + j0, n);
+                }
+                if (observer != null) {
+                    observer.onRow(t, h, p, j0, n);
+                }
+            }
+        });
+    }
+
+    /** p[j] = scale · q·k_j for j in [j0, pos], four keys per pass over q. */
+    static void scoresRow(float[] q, int qo, float[] keys, int kvd, int ko, int hd, int j0, int pos, float scale, float[] p) {
+        int body = hd - hd % L;
+        int j = j0;
+        for (; j + 3 <= pos; j += 4) {
+            int k0 = j * kvd + ko, k1 = k0 + kvd, k2 = k1 + kvd, k3 = k2 + kvd;
+            FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+            for (int e = 0; e < body; e += L) {
+                FloatVector qv = FloatVector.fromArray(MatMul.F, q, qo + e);
+                a0 = FloatVector.fromArray(MatMul.F, keys, k0 + e).fma(qv, a0);
+                a1 = FloatVector.fromArray(MatMul.F, keys, k1 + e).fma(qv, a1);
+                a2 = FloatVector.fromArray(MatMul.F, keys, k2 + e).fma(qv, a2);
+                a3 = FloatVector.fromArray(MatMul.F, keys, k3 + e).fma(qv, a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (int e = body; e < hd; e++) {
+                float qe = q[qo + e];
+                s0 += qe * keys[k0 + e];
+                s1 += qe * keys[k1 + e];
+                s2 += qe * keys[k2 + e];
+                s3 += qe * keys[k3 + e];
+            }
+            p[j] = s0 * scale;
+            p[j + 1] = s1 * scale;
+            p[j + 2] = s2 * scale;
+            p[j + 3] = s3 * scale;
+        }
+        for (; j <= pos; j++) {
+            p[j] = MatMul.dotArray(q, qo, keys, j * kvd + ko, hd) * scale;
+        }
+    }
+
+    /** out[oo, oo + hd) = Σ_{j in [j0, pos]} p[j] v_j, four values per pass over out. */
+    static void weightedSum(float[] p, float[] vals, int kvd, int vo, int hd, int j0, int pos, float[] out, int oo) {
+        Arrays.fill(out, oo, oo + hd, 0f);
+        int body = hd - hd % L;
+        int j = j0;
+        for (; j + 3 <= pos; j += 4) {
+            int v0 = j * kvd + vo, v1 = v0 + kvd, v2 = v1 + kvd, v3 = v2 + kvd;
+            FloatVector p0 = FloatVector.broadcast(MatMul.F, p[j]), p1 = FloatVector.broadcast(MatMul.F, p[j + 1]);
+            FloatVector p2 = FloatVector.broadcast(MatMul.F, p[j + 2]), p3 = FloatVector.broadcast(MatMul.F, p[j + 3]);
+            for (int e = 0; e < body; e += L) {
+                FloatVector o = FloatVector.fromArray(MatMul.F, out, oo + e);
+                o = FloatVector.fromArray(MatMul.F, vals, v0 + e).fma(p0, o);
+                o = FloatVector.fromArray(MatMul.F, vals, v1 + e).fma(p1, o);
+                o = FloatVector.fromArray(MatMul.F, vals, v2 + e).fma(p2, o);
+                o = FloatVector.fromArray(MatMul.F, vals, v3 + e).fma(p3, o);
+                o.intoArray(out, oo + e);
+            }
+            for (int e = body; e < hd; e++) {
+                out[oo + e] += p[j] * vals[v0 + e] + p[j + 1] * vals[v1 + e] + p[j + 2] * vals[v2 + e] + p[j + 3] * vals[v3 + e];
+            }
+        }
+        for (; j <= pos; j++) {
+            MatMul.axpy(p[j], vals, j * kvd + vo, out, oo, hd);
+        }
+    }
+
+    /** Floats of {@code work} that {@link #backward} needs: dS and the packed operands, plus p when it recomputes it. */
     public static long backwardWorkSize(int T, Shape s, boolean probsStored) {
-        return (probsStored ? 1L : 2L) * s.heads() * T * T;
+        long htt = (long) s.heads() * T * T;
+        long np = roundUp(T, NR), hdp = roundUp(s.headDim(), NR);
+        long packed = 2L * s.kvHeads() * s.headDim() * np + s.kvHeads() * np * hdp + 2L * s.heads() * T * hdp;
+        return (probsStored ? 1 : 2) * htt + packed;
     }
 
     /**
@@ -95,65 +221,218 @@ public final class Attention {
      * writes (not adds) {@code dq} [T, H*hd], {@code dk} and {@code dv} [T, KV*hd] (gradients w.r.t. the
      * rotated queries and keys, and the values). {@code probs} are the forward's saved p, or null to recompute
      * them from q and k into {@code work}. Two passes, each free of write conflicts so both run in parallel:
-     * per query row, ds = p ⊙ (dp − Σ p·dp) with dp_j = dout·v_j, and dq = Σ_j ds_j k_j / sqrt(hd); then per
-     * key row, dv_j = Σ_{h,t} p_h(t -> j) dout_h(t) and dk_j = Σ_{h,t} ds_h(t, j) q_h(t) / sqrt(hd).
+     * per head and block of query rows, dS = P ⊙ (dP − Σ_j P·dP) / sqrt(hd) with dP = dOut·Vᵀ, and
+     * dQ = dS·K; then per kv head and block of key rows, dV = Σ_h Pᵀ·dOut_h and dK = Σ_h dSᵀ·Q_h.
      */
     public static void backward(ExecutionContext ctx, float[] q, float[] keys, float[] vals, int T, Shape s,
                                 float[] probs, float[] dout, float[] dq, float[] dk, float[] dv, float[] work) {
-        final int H = s.heads(), KV = s.kvHeads(), hd = s.headDim(), kvd = s.kvDim(), group = s.group();
-        final float scale = (float) (1.0 / Math.sqrt(hd));
-        final int htt = H * T * T;
         if (work.length < backwardWorkSize(T, s, probs != null)) {
             throw new IllegalArgumentException("attention backward work buffer has " + work.length + " floats, needs "
                     + backwardWorkSize(T, s, probs != null));
         }
-        // ds lives in work[0, HTT); recomputed p (when not saved) in work[HTT, 2 HTT)
+        if (T < BLOCKED_MIN_ROWS) {
+            backwardRows(ctx, q, keys, vals, T, s, probs, dout, dq, dk, dv, work);
+            return;
+        }
+        final int H = s.heads(), KV = s.kvHeads(), hd = s.headDim(), qd = s.qDim(), kvd = s.kvDim(), group = s.group();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        final int np = roundUp(T, NR), hdp = roundUp(hd, NR), blocks = (T + QB - 1) / QB;
+        final int htt = H * T * T;
+        // work: dS [H, T, T] | p [H, T, T] when recomputed | Kᵀ, Vᵀ [KV, hd, np] | K [KV, np, hdp] | Q, dOut per head [H, T, hdp]
         final float[] p = probs != null ? probs : work;
         final int pOff = probs != null ? 0 : htt;
-        ctx.parallelFor(T * H, Math.max(1, 4096 / Math.max(1, T * hd)), (from, to) -> {
-            for (int th = from; th < to; th++) {
-                int t = th / H, h = th % H, g = h / group;
-                int j0 = s.firstKey(t);
-                int qo = t * H * hd + h * hd;
-                int row = (h * T + t) * T;
+        final int ktOff = pOff == 0 ? htt : 2 * htt, vtOff = ktOff + KV * hd * np, kpOff = vtOff + KV * hd * np;
+        final int qhOff = kpOff + KV * np * hdp, dhOff = qhOff + H * T * hdp;
+        packTransposed(ctx, keys, T, s, work, ktOff, np);
+        packTransposed(ctx, vals, T, s, work, vtOff, np);
+        packRows(ctx, keys, T, kvd, KV, hd, work, kpOff, np, hdp);
+        packRows(ctx, q, T, qd, H, hd, work, qhOff, T, hdp);
+        packRows(ctx, dout, T, qd, H, hd, work, dhOff, T, hdp);
+        PerThread scratch = new PerThread(ctx);
+        ctx.parallelFor(H * blocks, 1, (thread, from, to) -> {
+            float[] sb = scratch.get(thread, 0, QB * np);
+            float[] ab = scratch.get(thread, 1, QB * hd);
+            float[] tile = scratch.get(thread, 2, QB * NR);
+            for (int unit = from; unit < to; unit++) {
+                int h = unit / blocks, t0 = (unit % blocks) * QB, g = h / group;
+                int rows = Math.min(QB, T - t0);
+                int jStart = s.firstKey(t0), jEnd = t0 + rows;
                 if (probs == null) {
-                    for (int j = j0; j <= t; j++) {
-                        work[pOff + row + j] = MatMul.dotArray(q, qo, keys, j * kvd + g * hd, hd) * scale;
+                    // recompute P for the block, as the forward does
+                    gather(q, t0, rows, qd, h * hd, hd, scale, ab);
+                    scores(ab, hd, work, ktOff + g * hd * np, np, jStart, jEnd, sb, tile);
+                    for (int r = 0; r < rows; r++) {
+                        int t = t0 + r, j0 = s.firstKey(t), po = pOff + (h * T + t) * T;
+                        Ops.softmax(sb, r * np + j0, t - j0 + 1);
+                        Arrays.fill(work, po, po + T, 0f);
+                        System.arraycopy(sb, r * np + j0, work, po + j0, t - j0 + 1);
                     }
-                    Ops.softmax(work, pOff + row + j0, t - j0 + 1);
                 }
-                // dp_j = dout_h(t) · v_g(j); Σ p·dp
-                double dot = 0;
-                for (int j = j0; j <= t; j++) {
-                    float dp = MatMul.dotArray(dout, qo, vals, j * kvd + g * hd, hd);
-                    work[row + j] = dp;
-                    dot += (double) p[pOff + row + j] * dp;
+                // dP = dOut·Vᵀ for the block's rows
+                gather(dout, t0, rows, qd, h * hd, hd, 1f, ab);
+                scores(ab, hd, work, vtOff + g * hd * np, np, jStart, jEnd, sb, tile);
+                // dS = P ⊙ (dP − Σ_j P·dP) / sqrt(hd), zero outside each row's keys
+                for (int r = 0; r < rows; r++) {
+                    int t = t0 + r, j0 = s.firstKey(t), n = t - j0 + 1;
+                    int row = (h * T + t) * T;
+                    float dot = MatMul.dotArray(p, pOff + row + j0, sb, r * np + j0, n);
+                    Arrays.fill(work, row, row + j0, 0f);
+                    dsRow(p, pOff + row + j0, sb, r * np + j0, dot, scale, work, row + j0, n);
+                    Arrays.fill(work, row + t + 1, row + T, 0f);
                 }
-                // ds_j = p_j (dp_j - Σ p·dp), folded with the 1/sqrt(hd) of the scores
-                Arrays.fill(dq, qo, qo + hd, 0f);
-                for (int j = j0; j <= t; j++) {
-                    float ds = p[pOff + row + j] * (work[row + j] - (float) dot) * scale;
-                    work[row + j] = ds;
-                    MatMul.axpy(ds, keys, j * kvd + g * hd, dq, qo, hd);
+                // dQ = dS·K
+                for (int c0 = 0; c0 < hd; c0 += NR) {
+                    int cols = Math.min(NR, hd - c0), bo = kpOff + (g * np + jStart) * hdp + c0;
+                    if (rows == QB) {
+                        Gemm.kernel8(work, (h * T + t0) * T + jStart, T, work, bo, hdp, jEnd - jStart, tile);
+                        Gemm.storeTile(tile, QB, cols, dq, t0 * qd + h * hd + c0, qd, false);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            Gemm.kernel1(work, (h * T + t0 + r) * T + jStart, work, bo, hdp, jEnd - jStart, tile);
+                            Gemm.storeTile(tile, 1, cols, dq, (t0 + r) * qd + h * hd + c0, qd, false);
+                        }
+                    }
                 }
             }
         });
-        ctx.parallelFor(T * KV, Math.max(1, 4096 / Math.max(1, T * hd)), (from, to) -> {
-            for (int jg = from; jg < to; jg++) {
-                int j = jg / KV, g = jg % KV;
-                int ko = j * kvd + g * hd;
-                Arrays.fill(dk, ko, ko + hd, 0f);
-                Arrays.fill(dv, ko, ko + hd, 0f);
-                int tEnd = s.window() > 0 ? Math.min(T - 1, j + s.window() - 1) : T - 1;
-                for (int h = g * group; h < (g + 1) * group; h++) {
-                    for (int t = j; t <= tEnd; t++) {
-                        int at = (h * T + t) * T + j;
-                        int qo = t * H * hd + h * hd;
-                        MatMul.axpy(p[pOff + at], dout, qo, dv, ko, hd);
-                        MatMul.axpy(work[at], q, qo, dk, ko, hd);
+        ctx.parallelFor(KV * blocks, 1, (thread, from, to) -> {
+            float[] ap = scratch.get(thread, 1, T * QB);
+            float[] tile = scratch.get(thread, 2, QB * NR);
+            for (int unit = from; unit < to; unit++) {
+                int g = unit / blocks, j0 = (unit % blocks) * QB;
+                int keysIn = Math.min(QB, T - j0);
+                // rows t < j0 see none of these keys; past j0 + 7 + window - 1 neither
+                int tEnd = s.window() > 0 ? Math.min(T, j0 + QB - 1 + s.window()) : T;
+                int kc = tEnd - j0;
+                for (int c0 = 0; c0 < hd; c0 += NR) {
+                    int cols = Math.min(NR, hd - c0), o = j0 * kvd + g * hd + c0;
+                    for (int h = g * group; h < (g + 1) * group; h++) {
+                        boolean add = h > g * group;
+                        // dV = Pᵀ·dOut_h, dK = dSᵀ·Q_h: A = 8 key columns of P (or dS) over rows t in [j0, tEnd)
+                        keyBlock(p, pOff + (h * T + j0) * T + j0, T, keysIn, kc, work, dhOff + (h * T + j0) * hdp + c0, hdp, ap, tile);
+                        Gemm.storeTile(tile, keysIn, cols, dv, o, kvd, add);
+                        keyBlock(work, (h * T + j0) * T + j0, T, keysIn, kc, work, qhOff + (h * T + j0) * hdp + c0, hdp, ap, tile);
+                        Gemm.storeTile(tile, keysIn, cols, dk, o, kvd, add);
                     }
                 }
             }
         });
+    }
+
+    /** Fewer rows than a block: the scalar reference (training always runs whole sequences of many rows). */
+    private static void backwardRows(ExecutionContext ctx, float[] q, float[] keys, float[] vals, int T, Shape s, float[] probs,
+                                     float[] dout, float[] dq, float[] dk, float[] dv, float[] work) {
+        AttentionScalar.backward(q, keys, vals, T, s, probs, dout, dq, dk, dv);
+    }
+
+    /**
+     * tile = Aᵀ·B over kc rows with A[t, r] = a[ao + t·lda + r] for the block's key columns r < keys: the
+     * column-major micro-kernel reads A in place for a whole block; a ragged last block is copied, zero-padded,
+     * first (reading 8 columns in place would run past the row, and past the array on the last one).
+     */
+    private static void keyBlock(float[] a, int ao, int lda, int keys, int kc, float[] b, int bo, int ldb, float[] ap, float[] tile) {
+        if (keys == QB) {
+            Gemm.kernel8T(a, ao, lda, b, bo, ldb, kc, tile);
+            return;
+        }
+        for (int t = 0; t < kc; t++) {
+            System.arraycopy(a, ao + t * lda, ap, t * QB, keys);
+            Arrays.fill(ap, t * QB + keys, (t + 1) * QB, 0f);
+        }
+        Gemm.kernel8T(ap, 0, QB, b, bo, ldb, kc, tile);
+    }
+
+    /** ds[do, do + n) = p ⊙ (dp − dot) · scale. */
+    private static void dsRow(float[] p, int po, float[] dp, int dpo, float dot, float scale, float[] ds, int dso, int n) {
+        FloatVector vd = FloatVector.broadcast(MatMul.F, dot), vs = FloatVector.broadcast(MatMul.F, scale);
+        int body = n - n % L;
+        for (int j = 0; j < body; j += L) {
+            FloatVector.fromArray(MatMul.F, p, po + j).mul(FloatVector.fromArray(MatMul.F, dp, dpo + j).sub(vd)).mul(vs)
+                    .intoArray(ds, dso + j);
+        }
+        for (int j = body; j < n; j++) {
+            ds[dso + j] = p[po + j] * (dp[dpo + j] - dot) * scale;
+        }
+    }
+
+    /** ab[r·hd + e] = x[(t0 + r)·width + off + e]·scale for r < rows, zero rows up to the block's height. */
+    private static void gather(float[] x, int t0, int rows, int width, int off, int hd, float scale, float[] ab) {
+        for (int r = 0; r < QB; r++) {
+            if (r < rows) {
+                int src = (t0 + r) * width + off;
+                for (int e = 0; e < hd; e++) {
+                    ab[r * hd + e] = x[src + e] * scale;
+                }
+            } else {
+                Arrays.fill(ab, r * hd, (r + 1) * hd, 0f);
+            }
+        }
+    }
+
+    /** sb[r·np + j] = A_r · Bᵀ_j for j in the NR-aligned tiles covering [jStart, jEnd), B given transposed at bt[bo + e·np + j]. */
+    private static void scores(float[] ab, int hd, float[] bt, int bo, int np, int jStart, int jEnd, float[] sb, float[] tile) {
+        for (int jt = jStart - jStart % NR; jt < jEnd; jt += NR) {
+            Gemm.kernel8(ab, 0, hd, bt, bo + jt, np, hd, tile);
+            for (int r = 0; r < QB; r++) {
+                System.arraycopy(tile, r * NR, sb, r * np + jt, NR);
+            }
+        }
+    }
+
+    /** xt[g·hd·np + e·np + j] = x[j, g·hd + e] for j < N: each kv head's rows transposed, rows np apart. */
+    private static void packTransposed(ExecutionContext ctx, float[] x, int N, Shape s, float[] xt, int np) {
+        packTransposed(ctx, x, N, s, xt, 0, np);
+    }
+
+    private static void packTransposed(ExecutionContext ctx, float[] x, int N, Shape s, float[] xt, int off, int np) {
+        int hd = s.headDim(), kvd = s.kvDim();
+        ctx.parallelFor(s.kvHeads(), 1, (g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                for (int j = 0; j < N; j++) {
+                    int src = j * kvd + g * hd, dst = off + g * hd * np + j;
+                    for (int e = 0; e < hd; e++) {
+                        xt[dst + e * np] = x[src + e];
+                    }
+                }
+            }
+        });
+    }
+
+    private static void packRows(ExecutionContext ctx, float[] x, int N, int width, int heads, int hd, float[] xp, int np, int hdp) {
+        packRows(ctx, x, N, width, heads, hd, xp, 0, np, hdp);
+    }
+
+    /** xp[off + (h·np + j)·hdp + e] = x[j·width + h·hd + e] for j < N: each head's rows, padded to hdp columns. */
+    private static void packRows(ExecutionContext ctx, float[] x, int N, int width, int heads, int hd, float[] xp, int off,
+                                 int np, int hdp) {
+        ctx.parallelFor(heads, 1, (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                for (int j = 0; j < N; j++) {
+                    System.arraycopy(x, j * width + h * hd, xp, off + (h * np + j) * hdp, hd);
+                }
+            }
+        });
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
+    }
+
+    /** Per-thread work buffers of one call, allocated on a thread's first use (see {@link ExecutionContext.ThreadRangeBody}). */
+    private static final class PerThread {
+        private final float[][][] buffers;
+
+        PerThread(ExecutionContext ctx) {
+            buffers = new float[ctx.threads()][4][];
+        }
+
+        float[] get(int thread, int slot, int size) {
+            float[] b = buffers[thread][slot];
+            if (b == null || b.length < size) {
+                b = new float[size];
+                buffers[thread][slot] = b;
+            }
+            return b;
+        }
     }
 }

@@ -40,13 +40,27 @@ final class Gemm {
     static final int KC = 1024;
     /** W rows widened per block in {@code linear}: 64 × KC floats (≤ 256 KiB) reused by every m panel. */
     static final int NB = 64;
-    /** Row groups per block in {@code backwardWeight}: their dyᵀ panel (128 × KC floats) stays in L2 while x strips pass. */
+    /** Row groups per block in {@code backwardWeight}: their dy columns (KC × 128 floats) stay in L2 while x strips pass. */
     static final int GB = 16;
+    /** Floats of the dy block that {@code backwardInput} keeps in L2 across strips (512 KiB, half of this machine's L2). */
+    static final int DY_BLOCK_FLOATS = 131072;
+
+    /**
+     * At or below this many W rows, or this short a reduction, {@code linear} packs Wᵀ instead of x: LoRA's
+     * rank-r products (W = A with r rows, or B with r columns) are where it matters, since packing all of x
+     * for a 16-row W cost 3–4× the product itself.
+     */
+    static final int SMALL_W_ROWS = 64;
+    static final int SMALL_W_COLS = 32;
 
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
     static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
                        boolean accumulate) {
         int n = w.rows();
+        if (n <= SMALL_W_ROWS || k <= SMALL_W_COLS) {
+            linearSmallW(ctx, x, xOff, m, k, w, y, yOff, accumulate);
+            return;
+        }
         MemorySegment seg = w.data();
         DType dt = w.dtype();
         int panels = (m + NR - 1) / NR;
@@ -86,90 +100,147 @@ final class Gemm {
         });
     }
 
-    /** dx[m, k] (+)= dy[m, n] · W[n, k]. */
+    /**
+     * dx[m, k] (+)= dy[m, n] · W[n, k]. The reduction over n runs in blocks, outermost, so that the block of
+     * dy ([m, kc], sized to stay in L2) is read from memory once and then reused by every column strip of dx;
+     * with the strips outermost instead, the LM head's dy (m × 32000) streamed from memory once per strip.
+     */
     static void backwardInput(ExecutionContext ctx, float[] dy, int dyOff, int m, int n, Tensor w, float[] dx, int dxOff,
                               boolean accumulate) {
         int k = w.cols();
         MemorySegment seg = w.data();
         DType dt = w.dtype();
         int strips = (k + NR - 1) / NR;
-        int kBlocks = (n + KC - 1) / KC;
+        int kcTarget = n <= KC ? n : Math.min(KC, Math.max(256, DY_BLOCK_FLOATS / Math.max(1, m)));
+        int kBlocks = (n + kcTarget - 1) / kcTarget;
         int kcMax = (n + kBlocks - 1) / kBlocks;
         Scratch scratch = new Scratch(ctx, kcMax * NR);
-        ctx.parallelFor(strips, 1, (thread, s0, s1) -> {
-            float[] bp = scratch.a(thread);
-            float[] row = new float[NR];
-            float[] tile = scratch.tile(thread);
-            for (int s = s0; s < s1; s++) {
-                int c0 = s * NR;
-                int cols = Math.min(NR, k - c0);
-                for (int jc = 0; jc < n; jc += kcMax) {
-                    int kc = Math.min(kcMax, n - jc);
-                    // B: columns [c0, c0 + NR) of W rows jc.., zero-padded past k
+        for (int jc = 0; jc < n; jc += kcMax) {
+            final int j0 = jc;
+            final int kc = Math.min(kcMax, n - jc);
+            final boolean add = accumulate || jc > 0;
+            ctx.parallelFor(strips, 1, (thread, s0, s1) -> {
+                float[] bp = scratch.a(thread);
+                float[] tile = scratch.tile(thread);
+                for (int s = s0; s < s1; s++) {
+                    int c0 = s * NR;
+                    int cols = Math.min(NR, k - c0);
+                    // B: columns [c0, c0 + NR) of W rows j0.., zero-padded past k
                     for (int j = 0; j < kc; j++) {
-                        long start = (long) (jc + j) * k + c0;
+                        long start = (long) (j0 + j) * k + c0;
                         if (cols == NR) {
-                            MatMul.loadRow(seg, dt, start, NR, bp, j * NR);
+                            // two vector loads: a bulk copy call per 128 bytes cost ~10% of the LM head's dx
+                            MatMul.weightVector(seg, dt, start).intoArray(bp, j * NR);
+                            MatMul.weightVector(seg, dt, start + L).intoArray(bp, j * NR + L);
                         } else {
-                            MatMul.loadRow(seg, dt, start, cols, row, 0);
-                            java.util.Arrays.fill(row, cols, NR, 0f);
-                            System.arraycopy(row, 0, bp, j * NR, NR);
+                            MatMul.loadRow(seg, dt, start, cols, bp, j * NR);
+                            java.util.Arrays.fill(bp, j * NR + cols, (j + 1) * NR, 0f);
                         }
                     }
-                    boolean add = accumulate || jc > 0;
                     int i = 0;
                     for (; i + MR <= m; i += MR) {
-                        int ao = dyOff + i * n + jc;
-                        int co = dxOff + i * k + c0;
-                        kernel8(dy, ao, n, bp, 0, NR, kc, tile);
-                        storeTile(tile, MR, cols, dx, co, k, add);
+                        kernel8(dy, dyOff + i * n + j0, n, bp, 0, NR, kc, tile);
+                        storeTile(tile, MR, cols, dx, dxOff + i * k + c0, k, add);
                     }
                     for (; i < m; i++) {
-                        kernel1(dy, dyOff + i * n + jc, bp, 0, NR, kc, tile);
+                        kernel1(dy, dyOff + i * n + j0, bp, 0, NR, kc, tile);
                         storeTile(tile, 1, cols, dx, dxOff + i * k + c0, k, add);
                     }
                 }
-            }
-        });
+            });
+        }
     }
 
-    /** dW[n, k] += dy[m, n]ᵀ · x[m, k]. */
+    /**
+     * dW[n, k] += dy[m, n]ᵀ · x[m, k]. A = 8 columns of dy read in place from a copy of the block's dy columns
+     * (row by row, so the copy is a few long arraycopies rather than a transposition), B = NR-column strips of x
+     * read in place (a ragged last strip copied once per call), C = dW tiles (always accumulated).
+     */
     static void backwardWeight(ExecutionContext ctx, float[] dy, int dyOff, float[] x, int xOff, int m, int n, int k,
                                float[] dw, int dwOff) {
         int groups = (n + MR - 1) / MR;
         int strips = (k + NR - 1) / NR;
         int mBlocks = (m + KC - 1) / KC;
         int mcMax = (m + mBlocks - 1) / mBlocks;
-        Scratch scratch = new Scratch(ctx, GB * MR * mcMax, mcMax * NR);
+        // B: full strips are read from x in place (row stride k); only a ragged last strip is copied, zero-padded
+        int full = k / NR;
+        float[] xs = full == strips ? null : packStrip(x, xOff, m, k, full);
+        Scratch scratch = new Scratch(ctx, GB * MR * mcMax);
         ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
             float[] at = scratch.a(thread);
-            float[] xs = scratch.b(thread);
             float[] tile = scratch.tile(thread);
             for (int ic = 0; ic < m; ic += mcMax) {
                 int mc = Math.min(mcMax, m - ic);
                 for (int gb = g0; gb < g1; gb += GB) {
-                    int rowsInBlock = Math.min(g1, gb + GB) * MR - gb * MR;
-                    // A: dyᵀ of the block, at[jj·mc + i] = dy[ic + i, gb·MR + jj]; columns past n stay zero
+                    int gEnd = Math.min(g1, gb + GB);
+                    int width = (gEnd - gb) * MR;
+                    int valid = Math.min(width, n - gb * MR);
+                    // A: at[i·width + jj] = dy[ic + i, gb·MR + jj]; columns past n are zero
                     for (int i = 0; i < mc; i++) {
-                        int src = dyOff + (ic + i) * n + gb * MR;
-                        int valid = Math.min(rowsInBlock, n - gb * MR);
-                        for (int jj = 0; jj < rowsInBlock; jj++) {
-                            at[jj * mc + i] = jj < valid ? dy[src + jj] : 0f;
+                        System.arraycopy(dy, dyOff + (ic + i) * n + gb * MR, at, i * width, valid);
+                        if (valid < width) {
+                            java.util.Arrays.fill(at, i * width + valid, (i + 1) * width, 0f);
                         }
                     }
                     for (int s = 0; s < strips; s++) {
                         int c0 = s * NR;
                         int cols = Math.min(NR, k - c0);
-                        // B: the strip x[ic.., c0 .. c0 + NR) made contiguous (zero-padded past k), reused by every group
-                        for (int i = 0; i < mc; i++) {
-                            System.arraycopy(x, xOff + (ic + i) * k + c0, xs, i * NR, cols);
-                            if (cols < NR) {
-                                java.util.Arrays.fill(xs, i * NR + cols, (i + 1) * NR, 0f);
+                        for (int g = gb; g < gEnd; g++) {
+                            if (s < full) {
+                                kernel8T(at, (g - gb) * MR, width, x, xOff + ic * k + c0, k, mc, tile);
+                            } else {
+                                kernel8T(at, (g - gb) * MR, width, xs, ic * NR, NR, mc, tile);
                             }
-                        }
-                        for (int g = gb; g < Math.min(g1, gb + GB); g++) {
-                            kernel8(at, (g - gb) * MR * mc, mc, xs, 0, NR, mc, tile);
                             storeTile(tile, Math.min(MR, n - g * MR), cols, dw, dwOff + g * MR * k + c0, k, true);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** xs[i·NR + c] = x[i, s·NR + c] for the strip s, zero past k. */
+    static float[] packStrip(float[] x, int xOff, int m, int k, int s) {
+        float[] xs = new float[m * NR];
+        int cols = k - s * NR;
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(x, xOff + i * k + s * NR, xs, i * NR, cols);
+        }
+        return xs;
+    }
+
+    /**
+     * {@link #linear} for a small W: A = 8 rows of x read in place, B = Wᵀ widened and packed once per call
+     * ([k, n rounded up to NR], zero-padded), C = tiles of y stored row by row (vector stores, no transposition).
+     */
+    static void linearSmallW(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
+                             boolean accumulate) {
+        int n = w.rows();
+        int np = (n + NR - 1) / NR * NR;
+        float[] wt = new float[k * np];
+        float[] row = new float[k];
+        for (int j = 0; j < n; j++) {
+            MatMul.loadRow(w.data(), w.dtype(), (long) j * k, k, row, 0);
+            for (int p = 0; p < k; p++) {
+                wt[p * np + j] = row[p];
+            }
+        }
+        int groups = (m + MR - 1) / MR;
+        Scratch scratch = new Scratch(ctx, 0);
+        ctx.parallelFor(groups, Math.max(1, 16384 / Math.max(1, k * np)), (thread, g0, g1) -> {
+            float[] tile = scratch.tile(thread);
+            for (int g = g0; g < g1; g++) {
+                int i0 = g * MR;
+                int rows = Math.min(MR, m - i0);
+                for (int c0 = 0; c0 < n; c0 += NR) {
+                    int cols = Math.min(NR, n - c0);
+                    if (rows == MR) {
+                        kernel8(x, xOff + i0 * k, k, wt, c0, np, k, tile);
+                        storeTile(tile, MR, cols, y, yOff + i0 * n + c0, n, accumulate);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            kernel1(x, xOff + (i0 + r) * k, wt, c0, np, k, tile);
+                            storeTile(tile, 1, cols, y, yOff + (i0 + r) * n + c0, n, accumulate);
                         }
                     }
                 }
@@ -232,21 +303,13 @@ final class Gemm {
      */
     private static final class Scratch {
         private final float[][] a;
-        private final float[][] b;
         private final float[][] tiles;
         private final int sizeA;
-        private final int sizeB;
 
         Scratch(ExecutionContext ctx, int sizeA) {
-            this(ctx, sizeA, 0);
-        }
-
-        Scratch(ExecutionContext ctx, int sizeA, int sizeB) {
             this.a = new float[ctx.threads()][];
-            this.b = new float[ctx.threads()][];
             this.tiles = new float[ctx.threads()][];
             this.sizeA = sizeA;
-            this.sizeB = sizeB;
         }
 
         float[] a(int thread) {
@@ -254,13 +317,6 @@ final class Gemm {
                 a[thread] = new float[sizeA];
             }
             return a[thread];
-        }
-
-        float[] b(int thread) {
-            if (b[thread] == null) {
-                b[thread] = new float[sizeB];
-            }
-            return b[thread];
         }
 
         float[] tile(int thread) {
@@ -310,6 +366,62 @@ final class Gemm {
             c60 = b0.fma(s, c60);
             c61 = b1.fma(s, c61);
             s = FloatVector.broadcast(MatMul.F, a[ap + 7 * lda]);
+            c70 = b0.fma(s, c70);
+            c71 = b1.fma(s, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /**
+     * {@link #kernel8} with A stored column by column: A[r, p] = a[ao + p·lda + r], the eight A values of a step
+     * side by side (dy's columns in {@code backwardWeight}, Pᵀ and dSᵀ in attention's backward).
+     */
+    static void kernel8T(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] tile) {
+        FloatVector z = FloatVector.zero(MatMul.F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++) {
+            int bp = bo + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(MatMul.F, b, bp);
+            FloatVector b1 = FloatVector.fromArray(MatMul.F, b, bp + L);
+            int ap = ao + p * lda;
+            FloatVector s = FloatVector.broadcast(MatMul.F, a[ap]);
+            c00 = b0.fma(s, c00);
+            c01 = b1.fma(s, c01);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 1]);
+            c10 = b0.fma(s, c10);
+            c11 = b1.fma(s, c11);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 2]);
+            c20 = b0.fma(s, c20);
+            c21 = b1.fma(s, c21);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 3]);
+            c30 = b0.fma(s, c30);
+            c31 = b1.fma(s, c31);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 4]);
+            c40 = b0.fma(s, c40);
+            c41 = b1.fma(s, c41);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 5]);
+            c50 = b0.fma(s, c50);
+            c51 = b1.fma(s, c51);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 6]);
+            c60 = b0.fma(s, c60);
+            c61 = b1.fma(s, c61);
+            s = FloatVector.broadcast(MatMul.F, a[ap + 7]);
             c70 = b0.fma(s, c70);
             c71 = b1.fma(s, c71);
         }

@@ -105,6 +105,16 @@ public final class MatMul {
         }
     }
 
+    /** L weights from element {@code element} on, widened to fp32 whatever the stored dtype. */
+    static FloatVector weightVector(MemorySegment seg, DType dt, long element) {
+        return switch (dt) {
+            case F32 -> FloatVector.fromMemorySegment(F, seg, element * 4, ByteOrder.LITTLE_ENDIAN);
+            case BF16 -> bf16Vector(seg, element * 2);
+            case F16 -> f16Vector(seg, element * 2);
+            default -> throw new IllegalArgumentException("unsupported weight dtype " + dt);
+        };
+    }
+
     /** L bfloat16 values at a byte offset, widened: a bf16 is the top half of an fp32, so a shift does it. */
     static FloatVector bf16Vector(MemorySegment seg, long byteOffset) {
         ShortVector s = ShortVector.fromMemorySegment(S, seg, byteOffset, ByteOrder.LITTLE_ENDIAN);
