@@ -85,10 +85,12 @@ class OpsConformanceTest {
         double lGot = Ops.crossEntropy(x, off, n, target, dGot, off, 0.37);
         assertEquals(lWant, lGot, 1e-6 * Math.max(1, Math.abs(lWant)), "cross-entropy n=" + n);
         assertClose("cross-entropy dx n=" + n, dGot, dWant, REL, 0);
+        // in place gives the same values; not bit for bit, since the JIT may order a vector reduction differently
+        // once it compiles the kernel between the two calls
         float[] inPlace = x.clone();
-        assertEquals(lGot, Ops.crossEntropy(inPlace, off, n, target, inPlace, off, 0.37), 0, "in place");
+        assertEquals(lGot, Ops.crossEntropy(inPlace, off, n, target, inPlace, off, 0.37), 1e-9 * Math.max(1, Math.abs(lGot)), "in place");
         for (int i = 0; i < n; i++) {
-            assertEquals(dGot[off + i], inPlace[off + i], 0, "in-place dx " + i);
+            assertEquals(dGot[off + i], inPlace[off + i], 1e-6 * Math.max(1e-3, Math.abs(dGot[off + i])), "in-place dx " + i);
         }
         assertEquals(lWant, OpsScalar.crossEntropy(x, off, n, target, null, 0, 1), 0, "loss without dx");
     }
