@@ -27,23 +27,30 @@ public final class ModelBench {
      */
     public static Result run(Llama model, String dtype, int threads, int promptTokens, int newTokens, int repeats, long seed) {
         int[] prompt = prompt(model.config().vocabSize(), promptTokens, seed);
-        double[] prefill = new double[repeats];
+        // prefill is one ~10-100 ms pass: time it on its own, many times, so that the median is not one noisy sample
+        double[] prefill = new double[Math.max(repeats, 11)];
         double[] decode = new double[repeats];
         try (ExecutionContext ctx = ExecutionContext.of(threads)) {
             Generator gen = new Generator(new LlamaForward(model, ctx));
-            // one untimed run so the JIT has compiled every kernel before the first timed one
+            // untimed runs so the JIT has compiled every kernel before the first timed one: the prefill path (block
+            // attention, full-width GEMMs) runs once per generation, so it needs several generations of its own
+            for (int w = 0; w < 10; w++) {
+                gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });
+            }
             gen.generate(prompt, Math.min(newTokens, 16), Sampler.greedy(), false, id -> { });
+            for (int r = 0; r < prefill.length; r++) {
+                long t0 = System.nanoTime();
+                gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });
+                prefill[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+            }
             for (int r = 0; r < repeats; r++) {
                 long[] firstToken = new long[1];
-                long t0 = System.nanoTime();
-                int[] out = gen.generate(prompt, newTokens, Sampler.greedy(), false, id -> {
+                gen.generate(prompt, newTokens, Sampler.greedy(), false, id -> {
                     if (firstToken[0] == 0) {
                         firstToken[0] = System.nanoTime();
                     }
                 });
                 long t1 = System.nanoTime();
-                assert out.length == newTokens;
-                prefill[r] = promptTokens / ((firstToken[0] - t0) / 1e9);
                 // the first new token comes from the prefill's logits; the other newTokens-1 each take one step
                 decode[r] = (newTokens - 1) / ((t1 - firstToken[0]) / 1e9);
             }
