@@ -133,8 +133,10 @@ class TrainerTest {
         assertEquals(3, r2.startStep());
         assertEquals(8, r2.steps());
         for (Param p : whole.params()) {
-            // bit-identical in practice; the bound allows for the JIT-tier rounding of Vector API reductions
-            assertClose(p.name(), resumed.param(p.name()).value(), p.value(), 1e-5, 1e-9);
+            // not bit-identical: the JIT may order Vector API reductions differently between the runs, and AdamW
+            // amplifies last-bit differences in gradients near eps (9e-7 of the largest weight seen when other tests
+            // had compiled the kernels first); a resume off by one step moves the weights by ~1e-2 of it
+            assertClose(p.name(), resumed.param(p.name()).value(), p.value(), 1e-4, 1e-9);
         }
         List<String> la = Files.readAllLines(tmp.resolve("a/loss.jsonl")), lb = Files.readAllLines(tmp.resolve("b/loss.jsonl"));
         assertEquals(8, la.size());
