@@ -17,6 +17,9 @@ public final class ModelBench {
     private ModelBench() {
     }
 
+    /** Least time spent warming up before the first timed generation. */
+    static final long WARM_UP_NANOS = 6_000_000_000L;
+
     /** tokens/s medians, with the per-repeat values they come from. */
     public record Result(String dtype, int threads, int promptTokens, int newTokens, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, double[] prefillRuns, double[] decodeRuns) {
@@ -26,18 +29,27 @@ public final class ModelBench {
      * @param dtype a label for the weights' dtype (the model's tensors carry the real one)
      */
     public static Result run(Llama model, String dtype, int threads, int promptTokens, int newTokens, int repeats, long seed) {
+        return run(model, dtype, threads, promptTokens, newTokens, repeats, seed, WARM_UP_NANOS);
+    }
+
+    /** {@link #run(Llama, String, int, int, int, int, long)} warming up for at least {@code warmUpNanos} (and 10 generations). */
+    public static Result run(Llama model, String dtype, int threads, int promptTokens, int newTokens, int repeats, long seed,
+                             long warmUpNanos) {
         int[] prompt = prompt(model.config().vocabSize(), promptTokens, seed);
         // prefill is one ~10-100 ms pass: time it on its own, many times, so that the median is not one noisy sample
         double[] prefill = new double[Math.max(repeats, 11)];
         double[] decode = new double[repeats];
         try (ExecutionContext ctx = ExecutionContext.of(threads)) {
             Generator gen = new Generator(new LlamaForward(model, ctx));
-            // untimed runs so the JIT has compiled every kernel before the first timed one: the prefill path (block
-            // attention, full-width GEMMs) runs once per generation, so it needs several generations of its own
-            for (int w = 0; w < 10; w++) {
+            // untimed runs until the JIT has settled: the prefill path (block attention, full-width GEMMs) runs once
+            // per generation, and C2 recompiles the forward pass several seconds in (stories15M, 2 threads: prefill
+            // went ~9k -> ~16k tokens/s only after ~30 generations, ~4 s; ten warm-up generations had timed the
+            // transition, so 2 threads looked slower than 1)
+            long warmUntil = System.nanoTime() + warmUpNanos;
+            for (int w = 0; w < 10 || System.nanoTime() < warmUntil; w++) {
                 gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });
             }
-            gen.generate(prompt, Math.min(newTokens, 16), Sampler.greedy(), false, id -> { });
+            gen.generate(prompt, Math.min(newTokens, 64), Sampler.greedy(), false, id -> { });
             for (int r = 0; r < prefill.length; r++) {
                 long t0 = System.nanoTime();
                 gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });

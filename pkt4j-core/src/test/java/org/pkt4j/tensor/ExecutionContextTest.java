@@ -99,8 +99,14 @@ class ExecutionContextTest {
     void aStalledChunkDoesNotStopTheOthersAndAClosedPoolStillWorks() throws InterruptedException {
         ExecutionContext ctx = ExecutionContext.of(2);
         AtomicIntegerArray seen = new AtomicIntegerArray(64);
-        ctx.parallelFor(64, 1, (from, to) -> {
-            if (from == 0) {
+        AtomicIntegerArray ranBy = new AtomicIntegerArray(64);
+        java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+        ctx.parallelFor(64, 1, (thread, from, to) -> {
+            for (int i = from; i < to; i++) {
+                ranBy.set(i, thread);
+            }
+            // the worker's first chunk (the front of its group, the second half of the range) stalls
+            if (thread == 1 && stalled.compareAndSet(false, true)) {
                 try {
                     // stands in for a thread that lost its core for a while
                     Thread.sleep(20);
@@ -115,6 +121,12 @@ class ExecutionContextTest {
         for (int i = 0; i < 64; i++) {
             assertEquals(1, seen.get(i));
         }
+        // while the worker stalled in its group's first chunk, the caller must have taken the rest of that group
+        int stolen = 0;
+        for (int i = 32; i < 64; i++) {
+            stolen += ranBy.get(i) == 0 ? 1 : 0;
+        }
+        assertTrue(stolen >= 24, "the caller ran only " + stolen + " of the 32 items in the stalled worker's group");
         ctx.close();
         AtomicIntegerArray after = new AtomicIntegerArray(10);
         ctx.parallelFor(10, 1, (from, to) -> {
