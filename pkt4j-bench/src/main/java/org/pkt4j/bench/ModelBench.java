@@ -41,15 +41,16 @@ public final class ModelBench {
         double[] decode = new double[repeats];
         try (ExecutionContext ctx = ExecutionContext.of(threads)) {
             Generator gen = new Generator(new LlamaForward(model, ctx));
-            // untimed runs until the JIT has settled: the prefill path (block attention, full-width GEMMs) runs once
-            // per generation, and C2 recompiles the forward pass several seconds in (stories15M, 2 threads: prefill
-            // went ~9k -> ~16k tokens/s only after ~30 generations, ~4 s; ten warm-up generations had timed the
-            // transition, so 2 threads looked slower than 1)
+            // untimed runs until the JIT has settled. Decode goes first: its one-row products take branches the
+            // prefill never does, and C2 recompiling the forward pass on first meeting them slowed the prefill runs
+            // that followed for seconds (~7.6k against ~11k tokens/s; once 2.7k for all 11 runs). Then prefill for
+            // at least warmUpNanos: C2 recompiles the forward pass several seconds in (stories15M, 2 threads: ~9k
+            // -> ~16k tokens/s only after ~30 generations, ~4 s)
+            gen.generate(prompt, Math.min(newTokens, 64), Sampler.greedy(), false, id -> { });
             long warmUntil = System.nanoTime() + warmUpNanos;
             for (int w = 0; w < 10 || System.nanoTime() < warmUntil; w++) {
                 gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });
             }
-            gen.generate(prompt, Math.min(newTokens, 64), Sampler.greedy(), false, id -> { });
             for (int r = 0; r < prefill.length; r++) {
                 long t0 = System.nanoTime();
                 gen.generate(prompt, 1, Sampler.greedy(), false, id -> { });
