@@ -135,8 +135,9 @@ class LatenTrainerTest {
      * the first runs in a JVM differ from later ones by ~1e-8 relative in the losses; AdamW's early updates
      * lr·g/(|g| + eps) amplify that on the many hypernetwork gradients near eps (weights ~1e-5) — up to 5e-3
      * relative on H between a cold and a warm run here, 4e-3 between two float32 runs of the reference (fixture
-     * README). After a warm-up, runs agree to 0 – 1e-6. The bound 1e-4 still catches real resume bugs: an
-     * optimizer step count off by one moves H by 4e-2.
+     * README). After a warm-up, runs usually agree to 0 – 1e-6, but a kernel C2 compiles only during the test
+     * (seen in the full suite once the decode attention kernels changed) left 4e-4. The bound 1e-3 still catches
+     * real resume bugs: an optimizer step count off by one moves H by 4e-2.
      */
     @Test
     void interruptedRunsResumeToTheUninterruptedWeights(@TempDir Path tmp) throws IOException {
@@ -167,7 +168,7 @@ class LatenTrainerTest {
         });
         assertEquals(2, ra.startStep());
         assertThat(notes).anyMatch(n -> n.contains("reusing the attribution scores"));
-        assertThat(maxRelDiff(whole, ra.hypernetwork())).isLessThanOrEqualTo(1e-4);
+        assertThat(maxRelDiff(whole, ra.hypernetwork())).isLessThanOrEqualTo(1e-3);
         assertSameLog(wholeLog, LatenRun.readLog(a));
 
         Path b = tmp.resolve("mid-step");
@@ -178,7 +179,7 @@ class LatenTrainerTest {
         LatenTrainer.Result rb = train(b, LatenRun.Mode.RESUME, data(false), new LatenTrainer.Listener() {
         });
         assertEquals(2, rb.startStep());
-        assertThat(maxRelDiff(whole, rb.hypernetwork())).isLessThanOrEqualTo(1e-4);
+        assertThat(maxRelDiff(whole, rb.hypernetwork())).isLessThanOrEqualTo(1e-3);
         assertSameLog(wholeLog, LatenRun.readLog(b));
 
         // checkpoint_3 written, its log line lost: resuming has nothing left to run and restores the line

@@ -120,91 +120,118 @@ public final class Attention {
         });
     }
 
-    /** The row kernels for a few new rows (decode): per row and head, scores four keys at a time, softmax, P·V. */
+    /**
+     * The row kernels for a few new rows (decode): per row and range of heads, scores four keys at a time,
+     * softmax, P·V. The key loop is outside the head loop, so the cache (rows of kvd floats, one per position,
+     * larger than L2 for long contexts) streams forward once per row and head range instead of once per head
+     * in 192-byte pieces: head-by-head passes made stories15M-shape decode attention ~2× slower.
+     */
     private static void forwardRows(ExecutionContext ctx, float[] q, float[] keys, float[] vals, int pos0, int T, Shape s,
                                     float[] out, float[] probs, RowObserver observer) {
-        final int H = s.heads(), hd = s.headDim(), kvd = s.kvDim(), group = s.group();
-        final float scale = (float) (1.0 / Math.sqrt(hd));
+        final int H = s.heads(), N = pos0 + T;
         // a chunk of at least ~64K key and value floats: waking a parked worker for less costs more than it saves
-        int grain = Math.max(1, 65536 / Math.max(1, (pos0 + T) * hd));
+        int grain = Math.max(1, 65536 / Math.max(1, N * s.headDim()));
         PerThread scratch = new PerThread(ctx);
         ctx.parallelFor(T * H, grain, (thread, from, to) -> {
-            float[] p = scratch.get(thread, 0, pos0 + T);
-            for (int th = from; th < to; th++) {
-                int t = th / H, h = th % H, g = h / group;
-                int pos = pos0 + t, j0 = s.firstKey(pos), n = pos - j0 + 1;
-                int qo = t * H * hd + h * hd;
-                scoresRow(q, qo, keys, kvd, g * hd, hd, j0, pos, scale, p);
-                Ops.softmax(p, j0, n);
-                weightedSum(p, vals, kvd, g * hd, hd, j0, pos, out, qo);
-                if (probs != null) {
-                    int po = (h * T + t) * T;
-                    Arrays.fill(probs, po, po + T, 0f);
-                    System.arraycopy(p, j0, probs, po + j0, n);
+            float[] p = scratch.get(thread, 0, Math.min(H, to - from) * N);
+            for (int u = from; u < to; ) {
+                int t = u / H, h0 = u % H, h1 = Math.min(H, h0 + to - u);
+                headsRow(q, keys, vals, t, pos0 + t, h0, h1, s, p, N, out);
+                for (int h = h0; h < h1; h++) {
+                    int pos = pos0 + t, j0 = s.firstKey(pos), n = pos - j0 + 1, po = (h - h0) * N;
+                    if (probs != null) {
+                        int o = (h * T + t) * T;
+                        Arrays.fill(probs, o, o + T, 0f);
+                        System.arraycopy(p, po + j0, probs, o + j0, n);
+                    }
+                    if (observer != null) {
+                        observer.onRow(t, h, Arrays.copyOfRange(p, po, po + N), j0, n);
+                    }
                 }
-                if (observer != null) {
-                    observer.onRow(t, h, p, j0, n);
-                }
+                u += h1 - h0;
             }
         });
     }
 
-    /** p[j] = scale · q·k_j for j in [j0, pos], four keys per pass over q. */
-    static void scoresRow(float[] q, int qo, float[] keys, int kvd, int ko, int hd, int j0, int pos, float scale, float[] p) {
-        int body = hd - hd % L;
-        int j = j0;
+    /**
+     * Attention of row t of q (at position {@code pos}) for heads [h0, h1): row h − h0 of p (stride N) gets the
+     * probabilities over keys [j0, pos], row t of out the heads' P·V.
+     */
+    private static void headsRow(float[] q, float[] keys, float[] vals, int t, int pos, int h0, int h1, Shape s,
+                                 float[] p, int N, float[] out) {
+        final int hd = s.headDim(), kvd = s.kvDim(), group = s.group(), qo = t * s.qDim();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        int j0 = s.firstKey(pos), j = j0;
         for (; j + 3 <= pos; j += 4) {
-            int k0 = j * kvd + ko, k1 = k0 + kvd, k2 = k1 + kvd, k3 = k2 + kvd;
-            FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
-            for (int e = 0; e < body; e += L) {
-                FloatVector qv = FloatVector.fromArray(MatMul.F, q, qo + e);
-                a0 = FloatVector.fromArray(MatMul.F, keys, k0 + e).fma(qv, a0);
-                a1 = FloatVector.fromArray(MatMul.F, keys, k1 + e).fma(qv, a1);
-                a2 = FloatVector.fromArray(MatMul.F, keys, k2 + e).fma(qv, a2);
-                a3 = FloatVector.fromArray(MatMul.F, keys, k3 + e).fma(qv, a3);
+            for (int h = h0; h < h1; h++) {
+                scores4(q, qo + h * hd, keys, j * kvd + h / group * hd, kvd, hd, scale, p, (h - h0) * N + j);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-            for (int e = body; e < hd; e++) {
-                float qe = q[qo + e];
-                s0 += qe * keys[k0 + e];
-                s1 += qe * keys[k1 + e];
-                s2 += qe * keys[k2 + e];
-                s3 += qe * keys[k3 + e];
-            }
-            p[j] = s0 * scale;
-            p[j + 1] = s1 * scale;
-            p[j + 2] = s2 * scale;
-            p[j + 3] = s3 * scale;
         }
         for (; j <= pos; j++) {
-            p[j] = MatMul.dotArray(q, qo, keys, j * kvd + ko, hd) * scale;
+            for (int h = h0; h < h1; h++) {
+                p[(h - h0) * N + j] = MatMul.dotArray(q, qo + h * hd, keys, j * kvd + h / group * hd, hd) * scale;
+            }
+        }
+        for (int h = h0; h < h1; h++) {
+            Ops.softmax(p, (h - h0) * N + j0, pos - j0 + 1);
+            Arrays.fill(out, qo + h * hd, qo + (h + 1) * hd, 0f);
+        }
+        j = j0;
+        for (; j + 3 <= pos; j += 4) {
+            for (int h = h0; h < h1; h++) {
+                weighted4(p, (h - h0) * N + j, vals, j * kvd + h / group * hd, kvd, hd, out, qo + h * hd);
+            }
+        }
+        for (; j <= pos; j++) {
+            for (int h = h0; h < h1; h++) {
+                MatMul.axpy(p[(h - h0) * N + j], vals, j * kvd + h / group * hd, out, qo + h * hd, hd);
+            }
         }
     }
 
-    /** out[oo, oo + hd) = Σ_{j in [j0, pos]} p[j] v_j, four values per pass over out. */
-    static void weightedSum(float[] p, float[] vals, int kvd, int vo, int hd, int j0, int pos, float[] out, int oo) {
-        Arrays.fill(out, oo, oo + hd, 0f);
+    /** p[po + i] = scale · q·k_i for the four keys at ko + i·kvd, one pass over q. */
+    private static void scores4(float[] q, int qo, float[] keys, int ko, int kvd, int hd, float scale, float[] p, int po) {
         int body = hd - hd % L;
-        int j = j0;
-        for (; j + 3 <= pos; j += 4) {
-            int v0 = j * kvd + vo, v1 = v0 + kvd, v2 = v1 + kvd, v3 = v2 + kvd;
-            FloatVector p0 = FloatVector.broadcast(MatMul.F, p[j]), p1 = FloatVector.broadcast(MatMul.F, p[j + 1]);
-            FloatVector p2 = FloatVector.broadcast(MatMul.F, p[j + 2]), p3 = FloatVector.broadcast(MatMul.F, p[j + 3]);
-            for (int e = 0; e < body; e += L) {
-                FloatVector o = FloatVector.fromArray(MatMul.F, out, oo + e);
-                o = FloatVector.fromArray(MatMul.F, vals, v0 + e).fma(p0, o);
-                o = FloatVector.fromArray(MatMul.F, vals, v1 + e).fma(p1, o);
-                o = FloatVector.fromArray(MatMul.F, vals, v2 + e).fma(p2, o);
-                o = FloatVector.fromArray(MatMul.F, vals, v3 + e).fma(p3, o);
-                o.intoArray(out, oo + e);
-            }
-            for (int e = body; e < hd; e++) {
-                out[oo + e] += p[j] * vals[v0 + e] + p[j + 1] * vals[v1 + e] + p[j + 2] * vals[v2 + e] + p[j + 3] * vals[v3 + e];
-            }
+        int k0 = ko, k1 = k0 + kvd, k2 = k1 + kvd, k3 = k2 + kvd;
+        FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0; e < body; e += L) {
+            FloatVector qv = FloatVector.fromArray(MatMul.F, q, qo + e);
+            a0 = FloatVector.fromArray(MatMul.F, keys, k0 + e).fma(qv, a0);
+            a1 = FloatVector.fromArray(MatMul.F, keys, k1 + e).fma(qv, a1);
+            a2 = FloatVector.fromArray(MatMul.F, keys, k2 + e).fma(qv, a2);
+            a3 = FloatVector.fromArray(MatMul.F, keys, k3 + e).fma(qv, a3);
         }
-        for (; j <= pos; j++) {
-            MatMul.axpy(p[j], vals, j * kvd + vo, out, oo, hd);
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (int e = body; e < hd; e++) {
+            float qe = q[qo + e];
+            s0 += qe * keys[k0 + e];
+            s1 += qe * keys[k1 + e];
+            s2 += qe * keys[k2 + e];
+            s3 += qe * keys[k3 + e];
+        }
+        p[po] = s0 * scale;
+        p[po + 1] = s1 * scale;
+        p[po + 2] = s2 * scale;
+        p[po + 3] = s3 * scale;
+    }
+
+    /** out[oo, oo + hd) += Σ_i p[po + i] v_i for the four values at vo + i·kvd, one pass over out. */
+    private static void weighted4(float[] p, int po, float[] vals, int vo, int kvd, int hd, float[] out, int oo) {
+        int body = hd - hd % L;
+        int v0 = vo, v1 = v0 + kvd, v2 = v1 + kvd, v3 = v2 + kvd;
+        FloatVector p0 = FloatVector.broadcast(MatMul.F, p[po]), p1 = FloatVector.broadcast(MatMul.F, p[po + 1]);
+        FloatVector p2 = FloatVector.broadcast(MatMul.F, p[po + 2]), p3 = FloatVector.broadcast(MatMul.F, p[po + 3]);
+        for (int e = 0; e < body; e += L) {
+            FloatVector o = FloatVector.fromArray(MatMul.F, out, oo + e);
+            o = FloatVector.fromArray(MatMul.F, vals, v0 + e).fma(p0, o);
+            o = FloatVector.fromArray(MatMul.F, vals, v1 + e).fma(p1, o);
+            o = FloatVector.fromArray(MatMul.F, vals, v2 + e).fma(p2, o);
+            o = FloatVector.fromArray(MatMul.F, vals, v3 + e).fma(p3, o);
+            o.intoArray(out, oo + e);
+        }
+        for (int e = body; e < hd; e++) {
+            out[oo + e] += p[po] * vals[v0 + e] + p[po + 1] * vals[v1 + e] + p[po + 2] * vals[v2 + e] + p[po + 3] * vals[v3 + e];
         }
     }
 

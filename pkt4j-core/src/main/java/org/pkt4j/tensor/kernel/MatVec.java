@@ -12,10 +12,11 @@ import org.pkt4j.tensor.Tensor;
 
 /**
  * y = x·Wᵀ for fewer than {@link MatMul#GEMM_MIN_ROWS} rows of x — decode is one row. The product is bound
- * by reading W from memory, so the kernel reads each W element once: one row after another for a single x
- * row (four side by side for long F32 rows, see {@link #SEQUENTIAL_F32_ROW_BYTES}), BF16 widened in
- * registers by a shift (half the bytes of F32 for the same arithmetic), rows split across threads. With several x rows, four W rows at a time are widened into a
- * small buffer that stays in L1 while every x row is dotted with them.
+ * by reading W from memory, so the kernel reads each W element once: for a single x row, fp32 rows of up to
+ * {@link #STREAMED_F32_ROW_BYTES} as one stream over the whole chunk of rows ({@link #rowsF32}), longer ones
+ * four side by side; BF16 widened in registers by a shift (half the bytes of F32 for the same arithmetic);
+ * rows split across threads. With several x rows, four W rows at a time are widened into a small buffer that
+ * stays in L1 while every x row is dotted with them.
  */
 final class MatVec {
     private MatVec() {
@@ -24,13 +25,14 @@ final class MatVec {
     /** W rows per step. */
     static final int RB = 4;
     /**
-     * Longest fp32 row (bytes) read by the one-row-at-a-time decode kernel; longer fp32 rows go four at a time.
-     * Measured, not derived: on this AMD machine reading rows one after another (strictly sequential) gave
-     * 25–30% more decode tokens/s for 288-wide F32 rows and for BF16 rows of every width, but 45% less for
-     * 768- and 2048-wide F32 rows, where four interleaved rows kept the old speed. The cause (prefetcher or JIT
-     * loop shape) is not known; this rule keeps the better of the two measured kernels for each case.
+     * Longest fp32 row (bytes) read by the streaming decode kernel {@link #rowsF32}; longer rows go four side
+     * by side ({@link #dot4F32}), which loads each x vector once for four rows. Measured on this AMD machine
+     * (one thread, 256 MB of rows, GB/s streamed): the streaming kernel 30–33 for rows of 288–2048 floats but
+     * 21 at 4096 and 18 at 11008; four rows side by side 24–28 up to 1024 floats, 34–35 at 2048–4096, 38–40 at
+     * 11008. (C's one-loop-per-row reaches 42 for every width; C2 splits a per-row loop into pre-, main and
+     * post-loops whose overheads cost Java that kernel 13–33 depending on the width.)
      */
-    static final int SEQUENTIAL_F32_ROW_BYTES = 1536;
+    static final int STREAMED_F32_ROW_BYTES = 4096;
     private static final int L = MatMul.L;
 
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ, row by row of W. */
@@ -43,7 +45,11 @@ final class MatVec {
         // at least ~256 KiB of W per chunk (~10 µs of streaming): a parked worker takes microseconds to wake, and
         // one preempted while holding a chunk stalls the whole call, so small matrices are not worth splitting
         int grain = (int) Math.max(RB, Math.min(n, (262144 / Math.max(1, rowBytes) + RB - 1) / RB * RB));
-        if (m == 1 && dt == DType.F32 && rowBytes > SEQUENTIAL_F32_ROW_BYTES) {
+        if (m == 1 && dt == DType.F32 && rowBytes <= STREAMED_F32_ROW_BYTES && k % L == 0) {
+            ctx.parallelFor(n, grain, (j0, j1) -> rowsF32(x, xOff, seg, j0 * rowBytes, k, j1 - j0, y, yOff + j0, accumulate));
+            return;
+        }
+        if (m == 1 && dt == DType.F32 && rowBytes > STREAMED_F32_ROW_BYTES) {
             ctx.parallelFor(n, grain, (j0, j1) -> {
                 float[] s = new float[RB];
                 int j = j0;
@@ -105,9 +111,37 @@ final class MatVec {
     }
 
     /**
-     * W row · x for one fp32 row at byte offset {@code at}, four vectors per step. Rows are read one after
-     * another, so the matrix streams strictly sequentially (x stays in L1).
+     * y[yo + r] (+)= W row r · x for {@code rows} consecutive fp32 rows of k (a multiple of L) floats from byte
+     * offset {@code at}. One loop runs over all rows' elements and closes a row's sum when its x index wraps:
+     * the load walks the whole stretch with one stride and the loop body never changes shape, where a loop per
+     * row of 768 floats (12 steps of 4 vectors) streamed at 13 GB/s against this loop's 31–33.
      */
+    static void rowsF32(float[] x, int xo, MemorySegment seg, long at, int k, int rows, float[] y, int yo,
+                        boolean accumulate) {
+        // the element count of one pass stays an int: at most 2^30 floats (4 GiB of W) per pass
+        int rowsPerPass = Math.max(1, (1 << 30) / k);
+        for (int r0 = 0; r0 < rows; r0 += rowsPerPass) {
+            int n = Math.min(rowsPerPass, rows - r0) * k;
+            long base = at + 4L * k * r0;
+            int j = yo + r0;
+            int p = 0;
+            FloatVector a = FloatVector.zero(MatMul.F);
+            for (int e = 0; e < n; e += L) {
+                a = FloatVector.fromMemorySegment(MatMul.F, seg, base + 4L * e, ByteOrder.LITTLE_ENDIAN)
+                        .fma(FloatVector.fromArray(MatMul.F, x, xo + p), a);
+                p += L;
+                if (p == k) {
+                    float v = a.reduceLanes(VectorOperators.ADD);
+                    y[j] = accumulate ? y[j] + v : v;
+                    j++;
+                    p = 0;
+                    a = FloatVector.zero(MatMul.F);
+                }
+            }
+        }
+    }
+
+    /** W row · x for one fp32 row at byte offset {@code at}, four vectors per step (rows of any length). */
     static float dotF32(float[] x, int xo, MemorySegment seg, long at, int k) {
         FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
         int p = 0;
@@ -130,7 +164,7 @@ final class MatVec {
 
     /**
      * s[r] = W row (at + r·rowBytes) · x for four fp32 rows read side by side: the decode kernel for long fp32
-     * rows (see {@link #SEQUENTIAL_F32_ROW_BYTES}).
+     * rows (see {@link #STREAMED_F32_ROW_BYTES}).
      */
     static void dot4F32(float[] x, int xo, MemorySegment seg, long at, long rowBytes, int k, float[] s) {
         FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;

@@ -26,7 +26,7 @@ class AttentionConformanceTest {
 
     @ParameterizedTest(name = "H={0} KV={1} hd={2} window={3} pos0={4} T={5}")
     @CsvSource({"4,4,6,0,0,9", "6,2,48,0,0,70", "4,1,20,5,0,33", "6,6,48,0,37,17", "2,1,16,0,100,1", "3,3,7,4,10,3",
-        "2,2,33,0,0,8", "6,6,48,0,0,256", "4,2,64,0,5,40", "12,12,64,0,0,7"})
+        "2,2,33,0,0,8", "6,6,48,0,0,256", "4,2,64,0,5,40", "12,12,64,0,0,7", "8,2,64,0,300,3", "6,3,32,50,400,2"})
     void forwardMatchesTheReference(int H, int KV, int hd, int window, int pos0, int T) {
         SplittableRandom rng = new SplittableRandom(H * 1000L + hd * 10L + T + pos0);
         Attention.Shape s = new Attention.Shape(H, KV, hd, window);
