@@ -18,6 +18,10 @@ public final class LlamaForward {
     private final LlamaConfig c;
     private final ExecutionContext ctx;
     private final Rope rope;
+    private static final Module[] QKV = {Module.Q, Module.K, Module.V};
+    private static final Module[] GATE_UP = {Module.GATE, Module.UP};
+    private static final Module[] O = {Module.O};
+    private static final Module[] DOWN = {Module.DOWN};
     private final Attention.Shape shape;
 
     public LlamaForward(Llama model, ExecutionContext ctx) {
@@ -116,9 +120,7 @@ public final class LlamaForward {
             float[] z = store != null ? store.normed1[l] : s.normed;
             Ops.rmsNorm(x, T, d, w.inputNorm(), c.rmsNormEps(), z, store != null ? store.invRms1[l] : null);
             float[] q = store != null ? store.q[l] : s.q;
-            project(l, Module.Q, w, z, T, q, adapters);
-            project(l, Module.K, w, z, T, s.k, adapters);
-            project(l, Module.V, w, z, T, s.v, adapters);
+            project(l, w, z, T, adapters, QKV, q, s.k, s.v);
             // RoPE: rotate q and k in each head, then append k and v to the cache
             rope.apply(q, T, H, tables, false);
             rope.apply(s.k, T, KV, tables, false);
@@ -138,7 +140,7 @@ public final class LlamaForward {
                         }
                     });
             // a = attn · W_oᵀ; r = x + a
-            project(l, Module.O, w, att, T, s.a, adapters);
+            project(l, w, att, T, adapters, O, s.a);
             Ops.add(x, s.a, T * d);
             if (store != null) {
                 System.arraycopy(x, 0, store.residual[l], 0, T * d);
@@ -149,10 +151,9 @@ public final class LlamaForward {
             float[] g = store != null ? store.gate[l] : s.gate;
             float[] u = store != null ? store.up[l] : s.up;
             float[] cc = store != null ? store.coeff[l] : s.coeff;
-            project(l, Module.GATE, w, z2, T, g, adapters);
-            project(l, Module.UP, w, z2, T, u, adapters);
+            project(l, w, z2, T, adapters, GATE_UP, g, u);
             Ops.swiglu(g, u, cc, T * f);
-            project(l, Module.DOWN, w, cc, T, s.m, adapters);
+            project(l, w, cc, T, adapters, DOWN, s.m);
             Ops.add(x, s.m, T * d);
             for (int i = 0; i < traced.length; i++) {
                 int t = traced[i];
@@ -190,14 +191,19 @@ public final class LlamaForward {
         return logits;
     }
 
-    /** y = x · Wᵀ (+ bias) (+ adapters) for one module of layer l. */
-    private void project(int l, Module m, LayerWeights w, float[] x, int rows, float[] y, Adapters adapters) {
-        Tensor wt = w.weight(m);
-        MatMul.linear(ctx, x, 0, rows, wt.cols(), wt, y, 0, false);
-        if (w.bias(m) != null) {
-            Ops.addBias(y, rows, w.bias(m));
+    /** y_i = x · W_iᵀ (+ bias) (+ adapters) for modules of layer l that share their input x. */
+    private void project(int l, LayerWeights w, float[] x, int rows, Adapters adapters, Module[] ms, float[]... ys) {
+        Tensor[] ws = new Tensor[ms.length];
+        for (int i = 0; i < ms.length; i++) {
+            ws[i] = w.weight(ms[i]);
         }
-        adapters.forward(ctx, l, m, x, rows, y);
+        MatMul.linearShared(ctx, x, rows, ws[0].cols(), ws, ys);
+        for (int i = 0; i < ms.length; i++) {
+            if (w.bias(ms[i]) != null) {
+                Ops.addBias(ys[i], rows, w.bias(ms[i]));
+            }
+            adapters.forward(ctx, l, ms[i], x, rows, ys[i]);
+        }
     }
 
     private void checkIds(int[] ids) {

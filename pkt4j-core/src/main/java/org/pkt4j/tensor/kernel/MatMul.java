@@ -48,6 +48,24 @@ public final class MatMul {
         }
     }
 
+    /**
+     * y_i[m, n_i] = x[m, k] · W_iᵀ (written, not added) for matrices that share their input, such as the q/k/v
+     * projections: {@link #linear} for each, joined into one parallel call when m = 1 (decode).
+     */
+    public static void linearShared(ExecutionContext ctx, float[] x, int m, int k, Tensor[] ws, float[][] ys) {
+        for (Tensor w : ws) {
+            MatMulScalar.check(w, w.rows(), k);
+            checkDtype(w);
+        }
+        if (m == 1) {
+            MatVec.linearShared(ctx, x, k, ws, ys);
+            return;
+        }
+        for (int i = 0; i < ws.length; i++) {
+            linear(ctx, x, 0, m, k, ws[i], ys[i], 0, false);
+        }
+    }
+
     /** y[n] (+)= W[n, k] · x[k]: the decode path, {@link #linear} with one row. */
     public static void matvec(ExecutionContext ctx, float[] x, int xOff, Tensor w, float[] y, int yOff, boolean accumulate) {
         checkDtype(w);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pkt4j.tensor.DType;
 import org.pkt4j.tensor.ExecutionContext;
@@ -85,6 +86,39 @@ class MatMulConformanceTest {
                     MatMul.matvec(THREE, x, 2, w, y, 5, acc);
                     assertClose(what + " matvec", y, expected, RTOL, atol(k));
                 }
+            }
+        }
+    }
+
+    /**
+     * linearShared: matrices of several heights and dtypes sharing one input, each output as {@link
+     * MatMulScalar#linear} writes it (one parallel call over all rows for m = 1, chunks crossing matrices).
+     */
+    @ParameterizedTest(name = "m={0} k={1}")
+    @CsvSource({"1,48", "1,288", "1,37", "1,1040", "3,48", "9,64"})
+    void linearSharedMatchesScalar(int m, int k) {
+        SplittableRandom rng = new SplittableRandom(31L * m + k);
+        int[] heights = {1500, 7, 900, 3};
+        DType[] types = {DType.F32, DType.BF16, DType.F32, DType.F16};
+        Tensor[] ws = new Tensor[heights.length];
+        for (int i = 0; i < ws.length; i++) {
+            ws[i] = weight(rng, types[i], heights[i], k, Layout.NATIVE_UNALIGNED);
+        }
+        float[] x = random(rng, m * k);
+        for (ExecutionContext ctx : new ExecutionContext[] {ExecutionContext.singleThreaded(), THREE}) {
+            float[][] ys = new float[ws.length][];
+            for (int i = 0; i < ws.length; i++) {
+                ys[i] = random(rng, m * heights[i] + 2);
+            }
+            float[][] expected = new float[ws.length][];
+            for (int i = 0; i < ws.length; i++) {
+                expected[i] = ys[i].clone();
+                MatMulScalar.linear(x, 0, m, k, ws[i], expected[i], 0, false);
+            }
+            MatMul.linearShared(ctx, x, m, k, ws, ys);
+            for (int i = 0; i < ws.length; i++) {
+                assertClose("linearShared m=" + m + " k=" + k + " matrix " + i + " " + types[i] + " t=" + ctx.threads(),
+                        ys[i], expected[i], RTOL, atol(k));
             }
         }
     }
