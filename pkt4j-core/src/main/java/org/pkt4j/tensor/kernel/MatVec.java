@@ -14,7 +14,8 @@ import org.pkt4j.tensor.Tensor;
  * y = x·Wᵀ for fewer than {@link MatMul#GEMM_MIN_ROWS} rows of x — decode is one row. The product is bound
  * by reading W from memory, so the kernel reads each W element once: for a single x row, fp32 rows of up to
  * {@link #STREAMED_F32_ROW_BYTES} as one stream over the whole chunk of rows ({@link #rowsF32}), longer ones
- * four side by side; BF16 widened in registers by a shift (half the bytes of F32 for the same arithmetic);
+ * four side by side; BF16 rows streamed the same way ({@link #rowsBf16}), widened in registers by a shift and a
+ * mask (half the bytes of F32 for the same arithmetic);
  * rows split across threads. With several x rows, four W rows at a time are widened into a small buffer that
  * stays in L1 while every x row is dotted with them.
  */
@@ -121,6 +122,10 @@ final class MatVec {
             rowsF32(x, xOff, seg, j0 * rowBytes, k, j1 - j0, y, yOff + j0, accumulate);
             return;
         }
+        if (dt == DType.BF16 && k % (2 * L) == 0) {
+            rowsBf16(xs, seg, j0 * rowBytes, k, j1 - j0, y, yOff + j0, accumulate);
+            return;
+        }
         if (dt == DType.F32 && rowBytes > STREAMED_F32_ROW_BYTES) {
             float[] s = new float[RB];
             for (; j + RB <= j1; j += RB) {
@@ -171,6 +176,38 @@ final class MatVec {
                     j++;
                     p = 0;
                     a = FloatVector.zero(MatMul.F);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #rowsF32} for bfloat16 rows of k (a multiple of 2L) values, with x in {@link #evenOdd} order: one
+     * int vector of 2L stored values per step, its even values taken by a shift and its odd ones by a mask
+     * (see {@link #dotBf16}), written out rather than in helper methods: when C2 left such a helper out of line
+     * (it did, depending on what it had compiled before: after a few seconds of prefill, for one) it boxed a
+     * vector per call and halved decode speed (stories110M shape, 1 thread: 55 against 90 tokens/s).
+     */
+    static void rowsBf16(float[] xs, MemorySegment seg, long at, int k, int rows, float[] y, int yo, boolean accumulate) {
+        int rowsPerPass = Math.max(1, (1 << 30) / k);
+        for (int r0 = 0; r0 < rows; r0 += rowsPerPass) {
+            int n = Math.min(rowsPerPass, rows - r0) * k;
+            long base = at + 2L * k * r0;
+            int j = yo + r0;
+            int p = 0;
+            FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0;
+            for (int e = 0; e < n; e += 2 * L) {
+                IntVector w = IntVector.fromMemorySegment(MatMul.I, seg, base + 2L * e, ByteOrder.LITTLE_ENDIAN);
+                a0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, p), a0);
+                a1 = w.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, p + L), a1);
+                p += 2 * L;
+                if (p == k) {
+                    float v = a0.add(a1).reduceLanes(VectorOperators.ADD);
+                    y[j] = accumulate ? y[j] + v : v;
+                    j++;
+                    p = 0;
+                    a0 = FloatVector.zero(MatMul.F);
+                    a1 = a0;
                 }
             }
         }
@@ -247,7 +284,8 @@ final class MatVec {
      * fp32, so an int lane holding two stored values (little-endian: even element low, odd element high)
      * gives the even one by a left shift and the odd one by masking the low half: two cheap lane-wise
      * operations per 2L weights and no cross-lane widening, which made the row kernel ~1.3× faster than
-     * widening shorts to ints (decode streams BF16 rows faster than this widening kept up with).
+     * widening shorts to ints (decode streams BF16 rows faster than this widening kept up with). Decode uses
+     * it for rows that are not a multiple of 2L long; the others stream through {@link #rowsBf16}.
      */
     static float dotBf16(float[] xs, int xo, MemorySegment seg, long at, int k) {
         FloatVector a0 = FloatVector.zero(MatMul.F), a1 = a0, a2 = a0, a3 = a0;
@@ -256,15 +294,15 @@ final class MatVec {
             long b = at + 2L * p;
             IntVector w0 = IntVector.fromMemorySegment(MatMul.I, seg, b, ByteOrder.LITTLE_ENDIAN);
             IntVector w1 = IntVector.fromMemorySegment(MatMul.I, seg, b + 4L * L, ByteOrder.LITTLE_ENDIAN);
-            a0 = even(w0).fma(FloatVector.fromArray(MatMul.F, xs, xo + p), a0);
-            a1 = odd(w0).fma(FloatVector.fromArray(MatMul.F, xs, xo + p + L), a1);
-            a2 = even(w1).fma(FloatVector.fromArray(MatMul.F, xs, xo + p + 2 * L), a2);
-            a3 = odd(w1).fma(FloatVector.fromArray(MatMul.F, xs, xo + p + 3 * L), a3);
+            a0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p), a0);
+            a1 = w0.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p + L), a1);
+            a2 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p + 2 * L), a2);
+            a3 = w1.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p + 3 * L), a3);
         }
         for (; p <= k - 2 * L; p += 2 * L) {
             IntVector w0 = IntVector.fromMemorySegment(MatMul.I, seg, at + 2L * p, ByteOrder.LITTLE_ENDIAN);
-            a0 = even(w0).fma(FloatVector.fromArray(MatMul.F, xs, xo + p), a0);
-            a1 = odd(w0).fma(FloatVector.fromArray(MatMul.F, xs, xo + p + L), a1);
+            a0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p), a0);
+            a1 = w0.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(MatMul.F, xs, xo + p + L), a1);
         }
         for (; p <= k - L; p += L) {
             a2 = MatMul.bf16Vector(seg, at + 2L * p).fma(FloatVector.fromArray(MatMul.F, xs, xo + p), a2);
@@ -274,14 +312,6 @@ final class MatVec {
             s += xs[xo + p] * DType.bf16ToFloat(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * p));
         }
         return s;
-    }
-
-    private static FloatVector even(IntVector pairs) {
-        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector odd(IntVector pairs) {
-        return pairs.and(0xFFFF0000).reinterpretAsFloats();
     }
 
     /** {@link #dotF32} for an IEEE half row. */
