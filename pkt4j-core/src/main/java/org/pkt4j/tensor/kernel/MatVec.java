@@ -28,10 +28,10 @@ final class MatVec {
     /**
      * Longest fp32 row (bytes) read by the streaming decode kernel {@link #rowsF32}; longer rows go four side
      * by side ({@link #dot4F32}), which loads each x vector once for four rows. Measured on this AMD machine
-     * (one thread, 256 MB of rows, GB/s streamed): the streaming kernel 30–33 for rows of 288–2048 floats but
-     * 21 at 4096 and 18 at 11008; four rows side by side 24–28 up to 1024 floats, 34–35 at 2048–4096, 38–40 at
-     * 11008. (C's one-loop-per-row reaches 42 for every width; C2 splits a per-row loop into pre-, main and
-     * post-loops whose overheads cost Java that kernel 13–33 depending on the width.)
+     * (one thread, 256 MB of rows, GB/s streamed): one stream through one loop 30–33 for rows of 288–2048
+     * floats but 21 at 4096 and 18 at 11008; four rows side by side 24–28 up to 1024 floats, 34–35 at
+     * 2048–4096, 38–40 at 11008. (C's one-loop-per-row reaches 42 for every width; C2 splits a per-row loop
+     * into pre-, main and post-loops whose overheads cost Java that kernel 13–33 depending on the width.)
      */
     static final int STREAMED_F32_ROW_BYTES = 4096;
     private static final int L = MatMul.L;
@@ -152,32 +152,46 @@ final class MatVec {
 
     /**
      * y[yo + r] (+)= W row r · x for {@code rows} consecutive fp32 rows of k (a multiple of L) floats from byte
-     * offset {@code at}. One loop runs over all rows' elements and closes a row's sum when its x index wraps:
-     * the load walks the whole stretch with one stride and the loop body never changes shape, where a loop per
-     * row of 768 floats (12 steps of 4 vectors) streamed at 13 GB/s against this loop's 31–33.
+     * offset {@code at}. The first and the second half of the rows stream side by side, each x vector loaded
+     * once for both, and one loop runs over a half's elements, closing both rows' sums when the x index wraps:
+     * the loads walk with one stride and the loop body never changes shape. A loop per row of 768 floats (12
+     * steps of 4 vectors) read 13 GB/s on one thread; one stream through one loop 28–33; two streams 34–37
+     * (decode, stories110M shape, 1 thread: 57 → 66 → 80 tokens/s; stories15M shape 490 → 500 → 650; four
+     * streams were slower than two).
      */
     static void rowsF32(float[] x, int xo, MemorySegment seg, long at, int k, int rows, float[] y, int yo,
                         boolean accumulate) {
-        // the element count of one pass stays an int: at most 2^30 floats (4 GiB of W) per pass
-        int rowsPerPass = Math.max(1, (1 << 30) / k);
-        for (int r0 = 0; r0 < rows; r0 += rowsPerPass) {
-            int n = Math.min(rowsPerPass, rows - r0) * k;
-            long base = at + 4L * k * r0;
+        long rowBytes = 4L * k;
+        int r0 = 0;
+        while (rows - r0 >= 2) {
+            // h rows per stream; a pass's element count stays an int (at most 2^30 floats)
+            int h = Math.min((rows - r0) / 2, Math.max(1, (1 << 30) / k));
+            int n = h * k;
+            long first = at + rowBytes * r0, second = rowBytes * h;
             int j = yo + r0;
             int p = 0;
-            FloatVector a = FloatVector.zero(MatMul.F);
+            FloatVector a = FloatVector.zero(MatMul.F), b = a;
             for (int e = 0; e < n; e += L) {
-                a = FloatVector.fromMemorySegment(MatMul.F, seg, base + 4L * e, ByteOrder.LITTLE_ENDIAN)
-                        .fma(FloatVector.fromArray(MatMul.F, x, xo + p), a);
+                FloatVector xv = FloatVector.fromArray(MatMul.F, x, xo + p);
+                long o = first + 4L * e;
+                a = FloatVector.fromMemorySegment(MatMul.F, seg, o, ByteOrder.LITTLE_ENDIAN).fma(xv, a);
+                b = FloatVector.fromMemorySegment(MatMul.F, seg, o + second, ByteOrder.LITTLE_ENDIAN).fma(xv, b);
                 p += L;
                 if (p == k) {
-                    float v = a.reduceLanes(VectorOperators.ADD);
-                    y[j] = accumulate ? y[j] + v : v;
+                    float va = a.reduceLanes(VectorOperators.ADD), vb = b.reduceLanes(VectorOperators.ADD);
+                    y[j] = accumulate ? y[j] + va : va;
+                    y[j + h] = accumulate ? y[j + h] + vb : vb;
                     j++;
                     p = 0;
                     a = FloatVector.zero(MatMul.F);
+                    b = a;
                 }
             }
+            r0 += 2 * h;
+        }
+        if (r0 < rows) {
+            float v = dotF32(x, xo, seg, at + rowBytes * r0, k);
+            y[yo + r0] = accumulate ? y[yo + r0] + v : v;
         }
     }
 
