@@ -50,7 +50,8 @@ public final class MatMul {
 
     /**
      * y_i[m, n_i] = x[m, k] · W_iᵀ (written, not added) for matrices that share their input, such as the q/k/v
-     * projections: {@link #linear} for each, joined into one parallel call when m = 1 (decode).
+     * projections: {@link #linear} for each, joined into one parallel call when m = 1 (decode), with x packed
+     * once for all of them for the GEMM.
      */
     public static void linearShared(ExecutionContext ctx, float[] x, int m, int k, Tensor[] ws, float[][] ys) {
         for (Tensor w : ws) {
@@ -59,10 +60,12 @@ public final class MatMul {
         }
         if (m == 1) {
             MatVec.linearShared(ctx, x, k, ws, ys);
-            return;
-        }
-        for (int i = 0; i < ws.length; i++) {
-            linear(ctx, x, 0, m, k, ws[i], ys[i], 0, false);
+        } else if (m >= GEMM_MIN_ROWS) {
+            Gemm.linearShared(ctx, x, m, k, ws, ys);
+        } else {
+            for (int i = 0; i < ws.length; i++) {
+                MatVec.linear(ctx, x, 0, m, k, ws[i], ys[i], 0, false);
+            }
         }
     }
 

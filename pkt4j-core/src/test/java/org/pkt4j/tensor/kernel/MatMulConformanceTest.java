@@ -95,7 +95,7 @@ class MatMulConformanceTest {
      * MatMulScalar#linear} writes it (one parallel call over all rows for m = 1, chunks crossing matrices).
      */
     @ParameterizedTest(name = "m={0} k={1}")
-    @CsvSource({"1,48", "1,288", "1,37", "1,1040", "3,48", "9,64"})
+    @CsvSource({"1,48", "1,288", "1,37", "1,1040", "3,48", "9,64", "20,1040"})
     void linearSharedMatchesScalar(int m, int k) {
         SplittableRandom rng = new SplittableRandom(31L * m + k);
         int[] heights = {1500, 7, 900, 3};
