@@ -56,8 +56,7 @@ final class Gemm {
     /** y[m, n] (+)= x[m, k] · W[n, k]ᵀ. */
     static void linear(ExecutionContext ctx, float[] x, int xOff, int m, int k, Tensor w, float[] y, int yOff,
                        boolean accumulate) {
-        int n = w.rows();
-        if (n <= SMALL_W_ROWS || k <= SMALL_W_COLS) {
+        if (packsW(w, k)) {
             linearSmallW(ctx, x, xOff, m, k, w, y, yOff, accumulate);
             return;
         }
@@ -72,7 +71,7 @@ final class Gemm {
     static void linearShared(ExecutionContext ctx, float[] x, int m, int k, Tensor[] ws, float[][] ys) {
         float[] xp = null;
         for (int i = 0; i < ws.length; i++) {
-            if (ws[i].rows() <= SMALL_W_ROWS || k <= SMALL_W_COLS) {
+            if (packsW(ws[i], k)) {
                 linearSmallW(ctx, x, 0, m, k, ws[i], ys[i], 0, false);
                 continue;
             }
@@ -81,6 +80,11 @@ final class Gemm {
             }
             linearPacked(ctx, xp, m, k, ws[i], ys[i], 0, false);
         }
+    }
+
+    /** Whether {@code linear} packs Wᵀ rather than x for this W (see {@link #SMALL_W_ROWS}). */
+    private static boolean packsW(Tensor w, int k) {
+        return w.rows() <= SMALL_W_ROWS || k <= SMALL_W_COLS;
     }
 
     /** {@link #linear} with x already packed by {@link #packTransposed}. */
