@@ -60,9 +60,10 @@ class FastAttributionTest {
             assertTrue(Selection.topKOverlap(exact.ffn()[l], fast.ffn()[l], kf) >= 0.9, "ffn top-k overlap, layer " + l);
             assertTrue(Selection.topKOverlap(exact.attn()[l], fast.attn()[l], ka) >= 0.9, "attn top-k overlap, layer " + l);
         }
-        // layer scores are exact in both modes (equal up to Math.exp's last-ulp freedom between JIT tiers)
-        assertArrayEquals(exact.attnLayer(), fast.attnLayer(), 1e-9);
-        assertArrayEquals(exact.ffnLayer(), fast.ffnLayer(), 1e-9);
+        // layer scores are exact in both modes: equal up to fp32 rounding of the log-probabilities (~5e-7 at
+        // |log p| ~ 5), which may differ in the last bit when the JIT orders a vector reduction differently
+        assertArrayEquals(exact.attnLayer(), fast.attnLayer(), 2e-6);
+        assertArrayEquals(exact.ffnLayer(), fast.ffnLayer(), 2e-6);
     }
 
     /** The linearisation error is second order: |exact − fast| ≤ 5% of the row's largest score. */

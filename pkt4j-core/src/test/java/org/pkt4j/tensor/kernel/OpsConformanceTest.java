@@ -86,9 +86,10 @@ class OpsConformanceTest {
         assertEquals(lWant, lGot, 1e-6 * Math.max(1, Math.abs(lWant)), "cross-entropy n=" + n);
         assertClose("cross-entropy dx n=" + n, dGot, dWant, REL, 0);
         // in place gives the same values; not bit for bit, since the JIT may order a vector reduction differently
-        // once it compiles the kernel between the two calls
+        // once it compiles the kernel between the two calls (the fp32 block sums are good to ~1e-7 relative; one CI
+        // run saw 2e-9 relative on the loss at n = 32000)
         float[] inPlace = x.clone();
-        assertEquals(lGot, Ops.crossEntropy(inPlace, off, n, target, inPlace, off, 0.37), 1e-9 * Math.max(1, Math.abs(lGot)), "in place");
+        assertEquals(lGot, Ops.crossEntropy(inPlace, off, n, target, inPlace, off, 0.37), 1e-7 * Math.max(1, Math.abs(lGot)), "in place");
         for (int i = 0; i < n; i++) {
             assertEquals(dGot[off + i], inPlace[off + i], 1e-6 * Math.max(1e-3, Math.abs(dGot[off + i])), "in-place dx " + i);
         }
