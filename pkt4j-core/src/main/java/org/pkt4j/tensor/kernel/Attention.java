@@ -113,7 +113,7 @@ public final class Attention {
                 }
                 // out = P·V
                 for (int c0 = 0; c0 < hd; c0 += NR) {
-                    Gemm.kernel8(sb, jStart, np, vp, (g * np + jStart) * hdp + c0, hdp, jEnd - jStart, tile);
+                    Gemm.kernel8Strided(sb, jStart, np, vp, (g * np + jStart) * hdp + c0, hdp, jEnd - jStart, tile);
                     Gemm.storeTile(tile, rows, Math.min(NR, hd - c0), out, t0 * qd + h * hd + c0, qd, false);
                 }
             }
@@ -313,7 +313,7 @@ public final class Attention {
                 for (int c0 = 0; c0 < hd; c0 += NR) {
                     int cols = Math.min(NR, hd - c0), bo = kpOff + (g * np + jStart) * hdp + c0;
                     if (rows == QB) {
-                        Gemm.kernel8(work, (h * T + t0) * T + jStart, T, work, bo, hdp, jEnd - jStart, tile);
+                        Gemm.kernel8Strided(work, (h * T + t0) * T + jStart, T, work, bo, hdp, jEnd - jStart, tile);
                         Gemm.storeTile(tile, QB, cols, dq, t0 * qd + h * hd + c0, qd, false);
                     } else {
                         for (int r = 0; r < rows; r++) {
@@ -401,7 +401,7 @@ public final class Attention {
     /** sb[r·np + j] = A_r · Bᵀ_j for j in the NR-aligned tiles covering [jStart, jEnd), B given transposed at bt[bo + e·np + j]. */
     private static void scores(float[] ab, int hd, float[] bt, int bo, int np, int jStart, int jEnd, float[] sb, float[] tile) {
         for (int jt = jStart - jStart % NR; jt < jEnd; jt += NR) {
-            Gemm.kernel8(ab, 0, hd, bt, bo + jt, np, hd, tile);
+            Gemm.kernel8Strided(ab, 0, hd, bt, bo + jt, np, hd, tile);
             for (int r = 0; r < QB; r++) {
                 System.arraycopy(tile, r * NR, sb, r * np + jt, NR);
             }
