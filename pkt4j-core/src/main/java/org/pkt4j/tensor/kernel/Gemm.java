@@ -11,13 +11,13 @@ import org.pkt4j.tensor.Tensor;
  *
  * <p>All three products run one micro-kernel, {@link #kernel8}: an 8 × NR tile of C (NR = 2 vectors) kept in
  * 16 vector registers, updated per reduction step p by two vector loads of a "B" row and 8 broadcasts of
- * "A" scalars — "pack B, broadcast A". It reaches ~90% of the FMA peak when its B rows stream from L2,
+ * "A" scalars — "pack B, broadcast A". It reaches ~95% of the FMA peak when its B rows stream from L2,
  * against 60–65% for a 1-row × 16 kernel (broadcast-bound) and 20–40% for dot-product tiles (reductions and
  * repeated BF16 widening). What changes between the products is which operand plays A and B:
  * <ul>
  *   <li>{@code linear} (y = x·Wᵀ): A = 8 rows of W widened to fp32 in a small per-thread buffer, B = xᵀ
- *       packed once per call as 32-row column panels (x is small next to W), C = a tile of yᵀ that is
- *       transposed into y. Packing x instead of W keeps the per-element packing cost proportional to m·k,
+ *       packed once per call as 32-row column panels (x is small next to W), C = tiles of yᵀ, staged for a
+ *       block of 64 W rows and then transposed into y. Packing x instead of W keeps the per-element packing cost proportional to m·k,
  *       not n·k: the W side is only widened along its rows, never transposed.</li>
  *   <li>{@code backwardInput} (dx = dy·W): A = dy rows, B = a column strip of W widened row by row (W is
  *       already "k-contiguous"), C = dx rows.</li>
@@ -97,10 +97,10 @@ final class Gemm {
         int blocks = (n + NB - 1) / NB;
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        Scratch scratch = new Scratch(ctx, NB * kcMax);
+        Scratch scratch = new Scratch(ctx, NB * kcMax, NB * NR);
         ctx.parallelFor(blocks, 1, (thread, b0, b1) -> {
             float[] wb = scratch.a(thread);
-            float[] tile = scratch.tile(thread);
+            float[] stage = scratch.tile(thread);
             for (int b = b0; b < b1; b++) {
                 int j0 = b * NB;
                 int rows = Math.min(NB, n - j0);
@@ -119,10 +119,13 @@ final class Gemm {
                     for (int ip = 0; ip < panels; ip++) {
                         int i0 = ip * NR;
                         int lanes = Math.min(NR, m - i0);
+                        // the block's tiles of yᵀ land one under another in stage, then go to y together: each
+                        // y row then receives 64 consecutive floats instead of 8 pieces of 8 (tile by tile, the
+                        // scattered writes to 32 rows of y cost 8% of a stories110M-shape prefill; now ~4%)
                         for (int g = 0; g < groups; g++) {
-                            kernel8(wb, g * MR * kc, kc, xp, (ip * k + pc) * NR, kc, tile);
-                            storeTransposed(tile, Math.min(MR, rows - g * MR), lanes, y, yOff + i0 * n + j0 + g * MR, n, add);
+                            kernel8(wb, g * MR * kc, kc, xp, (ip * k + pc) * NR, kc, stage, g * MR * NR);
                         }
+                        storeTransposed(stage, rows, lanes, y, yOff + i0 * n + j0, n, add);
                     }
                 }
             }
@@ -143,7 +146,7 @@ final class Gemm {
         int kcTarget = n <= KC ? n : Math.min(KC, Math.max(256, DY_BLOCK_FLOATS / Math.max(1, m)));
         int kBlocks = (n + kcTarget - 1) / kcTarget;
         int kcMax = (n + kBlocks - 1) / kBlocks;
-        Scratch scratch = new Scratch(ctx, kcMax * NR);
+        Scratch scratch = new Scratch(ctx, kcMax * NR, MR * NR);
         for (int jc = 0; jc < n; jc += kcMax) {
             final int j0 = jc;
             final int kc = Math.min(kcMax, n - jc);
@@ -168,7 +171,7 @@ final class Gemm {
                     }
                     int i = 0;
                     for (; i + MR <= m; i += MR) {
-                        kernel8(dy, dyOff + i * n + j0, n, bp, 0, kc, tile);
+                        kernel8(dy, dyOff + i * n + j0, n, bp, 0, kc, tile, 0);
                         storeTile(tile, MR, cols, dx, dxOff + i * k + c0, k, add);
                     }
                     for (; i < m; i++) {
@@ -194,7 +197,7 @@ final class Gemm {
         // B: full strips are read from x in place (row stride k); only a ragged last strip is copied, zero-padded
         int full = k / NR;
         float[] xs = full == strips ? null : packStrip(x, xOff, m, k, full);
-        Scratch scratch = new Scratch(ctx, GB * MR * mcMax);
+        Scratch scratch = new Scratch(ctx, GB * MR * mcMax, MR * NR);
         ctx.parallelFor(groups, 1, (thread, g0, g1) -> {
             float[] at = scratch.a(thread);
             float[] tile = scratch.tile(thread);
@@ -257,7 +260,7 @@ final class Gemm {
             }
         }
         int groups = (m + MR - 1) / MR;
-        Scratch scratch = new Scratch(ctx, 0);
+        Scratch scratch = new Scratch(ctx, 0, MR * NR);
         ctx.parallelFor(groups, Math.max(1, 16384 / Math.max(1, k * np)), (thread, g0, g1) -> {
             float[] tile = scratch.tile(thread);
             for (int g = g0; g < g1; g++) {
@@ -266,7 +269,7 @@ final class Gemm {
                 for (int c0 = 0; c0 < n; c0 += NR) {
                     int cols = Math.min(NR, n - c0);
                     if (rows == MR) {
-                        kernel8(x, xOff + i0 * k, k, wt, c0 * k, k, tile);
+                        kernel8(x, xOff + i0 * k, k, wt, c0 * k, k, tile, 0);
                         storeTile(tile, MR, cols, y, yOff + i0 * n + c0, n, accumulate);
                     } else {
                         for (int r = 0; r < rows; r++) {
@@ -300,7 +303,7 @@ final class Gemm {
         return xp;
     }
 
-    /** y[lane, r] (+)= tile[r, lane] for r < rows, lane < lanes; y row stride ldy. */
+    /** y[lane, r] (+)= tile[r, lane] for r < rows, lane < lanes (tile rows NR apart); y row stride ldy. */
     static void storeTransposed(float[] tile, int rows, int lanes, float[] y, int yo, int ldy, boolean add) {
         for (int lane = 0; lane < lanes; lane++) {
             int o = yo + lane * ldy;
@@ -336,11 +339,13 @@ final class Gemm {
         private final float[][] a;
         private final float[][] tiles;
         private final int sizeA;
+        private final int sizeTile;
 
-        Scratch(ExecutionContext ctx, int sizeA) {
+        Scratch(ExecutionContext ctx, int sizeA, int sizeTile) {
             this.a = new float[ctx.threads()][];
             this.tiles = new float[ctx.threads()][];
             this.sizeA = sizeA;
+            this.sizeTile = sizeTile;
         }
 
         float[] a(int thread) {
@@ -352,21 +357,21 @@ final class Gemm {
 
         float[] tile(int thread) {
             if (tiles[thread] == null) {
-                tiles[thread] = new float[MR * NR];
+                tiles[thread] = new float[sizeTile];
             }
             return tiles[thread];
         }
     }
 
     /**
-     * The micro-kernel: tile[r·NR + c] = Σ_{p<kc} A[r, p] · B[p, c] for r < 8, c < NR, with A[r, p] = a[ao + r·lda + p]
-     * and B[p, c] = b[bo + p·NR + c] (B packed in NR-wide panels). Sixteen accumulators, two B loads and eight broadcasts per step; written
-     * out by hand because the JIT keeps named locals in registers but not arrays of vectors. It always starts
-     * from zero and overwrites a fixed tile: with a data-dependent "accumulate into C" branch the JIT sometimes
+     * The micro-kernel: tile[to + r·NR + c] = Σ_{p<kc} A[r, p] · B[p, c] for r < 8, c < NR, with
+     * A[r, p] = a[ao + r·lda + p] and B[p, c] = b[bo + p·NR + c] (B packed in NR-wide panels). Sixteen
+     * accumulators, two B loads and eight broadcasts per step; written out by hand because the JIT keeps named
+     * locals in registers but not arrays of vectors. It always starts from zero and overwrites its tile: with a data-dependent "accumulate into C" branch the JIT sometimes
      * failed to intrinsify the final stores and boxed the vectors (measured: 25–35 instead of ~260 GFLOP/s),
      * while copying or adding the 8 × NR tile afterwards costs under 1% at kc ≥ 256.
      */
-    static void kernel8(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] tile) {
+    static void kernel8(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] tile, int to) {
         FloatVector z = FloatVector.zero(MatMul.F);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -400,22 +405,22 @@ final class Gemm {
             c70 = b0.fma(s, c70);
             c71 = b1.fma(s, c71);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + L);
+        c10.intoArray(tile, to + NR);
+        c11.intoArray(tile, to + NR + L);
+        c20.intoArray(tile, to + 2 * NR);
+        c21.intoArray(tile, to + 2 * NR + L);
+        c30.intoArray(tile, to + 3 * NR);
+        c31.intoArray(tile, to + 3 * NR + L);
+        c40.intoArray(tile, to + 4 * NR);
+        c41.intoArray(tile, to + 4 * NR + L);
+        c50.intoArray(tile, to + 5 * NR);
+        c51.intoArray(tile, to + 5 * NR + L);
+        c60.intoArray(tile, to + 6 * NR);
+        c61.intoArray(tile, to + 6 * NR + L);
+        c70.intoArray(tile, to + 7 * NR);
+        c71.intoArray(tile, to + 7 * NR + L);
     }
 
     /**
