@@ -113,7 +113,7 @@ public final class Attention {
                 }
                 // out = P·V
                 for (int c0 = 0; c0 < hd; c0 += NR) {
-                    Gemm.kernel8Strided(sb, jStart, np, vp, (g * np + jStart) * hdp + c0, hdp, jEnd - jStart, tile);
+                    Gemm.kernel8(sb, jStart, np, vp, panelRow(g, c0, jStart, np, hdp), jEnd - jStart, tile, 0);
                     Gemm.storeTile(tile, rows, Math.min(NR, hd - c0), out, t0 * qd + h * hd + c0, qd, false);
                 }
             }
@@ -268,6 +268,7 @@ public final class Attention {
         final int np = roundUp(T, NR), hdp = roundUp(hd, NR), blocks = (T + QB - 1) / QB;
         final int htt = H * T * T;
         // work: dS [H, T, T] | p [H, T, T] when recomputed | Kᵀ, Vᵀ [KV, hd, np] | K [KV, np, hdp] | Q, dOut per head [H, T, hdp]
+        // (all in NR-wide panels: see packTransposed and packRows)
         final float[] p = probs != null ? probs : work;
         final int pOff = probs != null ? 0 : htt;
         final int ktOff = pOff == 0 ? htt : 2 * htt, vtOff = ktOff + KV * hd * np, kpOff = vtOff + KV * hd * np;
@@ -311,13 +312,13 @@ public final class Attention {
                 }
                 // dQ = dS·K
                 for (int c0 = 0; c0 < hd; c0 += NR) {
-                    int cols = Math.min(NR, hd - c0), bo = kpOff + (g * np + jStart) * hdp + c0;
+                    int cols = Math.min(NR, hd - c0), bo = kpOff + panelRow(g, c0, jStart, np, hdp);
                     if (rows == QB) {
-                        Gemm.kernel8Strided(work, (h * T + t0) * T + jStart, T, work, bo, hdp, jEnd - jStart, tile);
+                        Gemm.kernel8(work, (h * T + t0) * T + jStart, T, work, bo, jEnd - jStart, tile, 0);
                         Gemm.storeTile(tile, QB, cols, dq, t0 * qd + h * hd + c0, qd, false);
                     } else {
                         for (int r = 0; r < rows; r++) {
-                            Gemm.kernel1(work, (h * T + t0 + r) * T + jStart, work, bo, hdp, jEnd - jStart, tile);
+                            Gemm.kernel1(work, (h * T + t0 + r) * T + jStart, work, bo, NR, jEnd - jStart, tile);
                             Gemm.storeTile(tile, 1, cols, dq, (t0 + r) * qd + h * hd + c0, qd, false);
                         }
                     }
@@ -338,9 +339,9 @@ public final class Attention {
                     for (int h = g * group; h < (g + 1) * group; h++) {
                         boolean add = h > g * group;
                         // dV = Pᵀ·dOut_h, dK = dSᵀ·Q_h: A = 8 key columns of P (or dS) over rows t in [j0, tEnd)
-                        keyBlock(p, pOff + (h * T + j0) * T + j0, T, keysIn, kc, work, dhOff + (h * T + j0) * hdp + c0, hdp, ap, tile);
+                        keyBlock(p, pOff + (h * T + j0) * T + j0, T, keysIn, kc, work, dhOff + panelRow(h, c0, j0, T, hdp), ap, tile);
                         Gemm.storeTile(tile, keysIn, cols, dv, o, kvd, add);
-                        keyBlock(work, (h * T + j0) * T + j0, T, keysIn, kc, work, qhOff + (h * T + j0) * hdp + c0, hdp, ap, tile);
+                        keyBlock(work, (h * T + j0) * T + j0, T, keysIn, kc, work, qhOff + panelRow(h, c0, j0, T, hdp), ap, tile);
                         Gemm.storeTile(tile, keysIn, cols, dk, o, kvd, add);
                     }
                 }
@@ -355,20 +356,21 @@ public final class Attention {
     }
 
     /**
-     * tile = Aᵀ·B over kc rows with A[t, r] = a[ao + t·lda + r] for the block's key columns r < keys: the
+     * tile = Aᵀ·B over kc rows with A[t, r] = a[ao + t·lda + r] for the block's key columns r < keys and B
+     * an NR-wide panel from b[bo] ({@link #packRows}): the
      * column-major micro-kernel reads A in place for a whole block; a ragged last block is copied, zero-padded,
      * first (reading 8 columns in place would run past the row, and past the array on the last one).
      */
-    private static void keyBlock(float[] a, int ao, int lda, int keys, int kc, float[] b, int bo, int ldb, float[] ap, float[] tile) {
+    private static void keyBlock(float[] a, int ao, int lda, int keys, int kc, float[] b, int bo, float[] ap, float[] tile) {
         if (keys == QB) {
-            Gemm.kernel8T(a, ao, lda, b, bo, ldb, kc, tile);
+            Gemm.kernel8T(a, ao, lda, b, bo, NR, kc, tile);
             return;
         }
         for (int t = 0; t < kc; t++) {
             System.arraycopy(a, ao + t * lda, ap, t * QB, keys);
             Arrays.fill(ap, t * QB + keys, (t + 1) * QB, 0f);
         }
-        Gemm.kernel8T(ap, 0, QB, b, bo, ldb, kc, tile);
+        Gemm.kernel8T(ap, 0, QB, b, bo, NR, kc, tile);
     }
 
     /** ds[do, do + n) = p ⊙ (dp − dot) · scale. */
@@ -398,17 +400,23 @@ public final class Attention {
         }
     }
 
-    /** sb[r·np + j] = A_r · Bᵀ_j for j in the NR-aligned tiles covering [jStart, jEnd), B given transposed at bt[bo + e·np + j]. */
+    /**
+     * sb[r·np + j] = A_r · Bᵀ_j for j in the NR-aligned tiles covering [jStart, jEnd), B given transposed in
+     * NR-column panels as {@link #packTransposed} lays it out from bt[bo].
+     */
     private static void scores(float[] ab, int hd, float[] bt, int bo, int np, int jStart, int jEnd, float[] sb, float[] tile) {
         for (int jt = jStart - jStart % NR; jt < jEnd; jt += NR) {
-            Gemm.kernel8Strided(ab, 0, hd, bt, bo + jt, np, hd, tile);
+            Gemm.kernel8(ab, 0, hd, bt, bo + jt * hd, hd, tile, 0);
             for (int r = 0; r < QB; r++) {
                 System.arraycopy(tile, r * NR, sb, r * np + jt, NR);
             }
         }
     }
 
-    /** xt[g·hd·np + e·np + j] = x[j, g·hd + e] for j < N: each kv head's rows transposed, rows np apart. */
+    /**
+     * xt[g·hd·np + (j / NR)·hd·NR + e·NR + j % NR] = x[j, g·hd + e] for j < N: each kv head's rows transposed,
+     * in panels of NR positions (the micro-kernel reads B at the constant stride NR).
+     */
     private static void packTransposed(ExecutionContext ctx, float[] x, int N, Shape s, float[] xt, int np) {
         packTransposed(ctx, x, N, s, xt, 0, np);
     }
@@ -418,9 +426,9 @@ public final class Attention {
         ctx.parallelFor(s.kvHeads(), 1, (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
                 for (int j = 0; j < N; j++) {
-                    int src = j * kvd + g * hd, dst = off + g * hd * np + j;
+                    int src = j * kvd + g * hd, dst = off + g * hd * np + j / NR * hd * NR + j % NR;
                     for (int e = 0; e < hd; e++) {
-                        xt[dst + e * np] = x[src + e];
+                        xt[dst + e * NR] = x[src + e];
                     }
                 }
             }
@@ -431,16 +439,26 @@ public final class Attention {
         packRows(ctx, x, N, width, heads, hd, xp, 0, np, hdp);
     }
 
-    /** xp[off + (h·np + j)·hdp + e] = x[j·width + h·hd + e] for j < N: each head's rows, padded to hdp columns. */
+    /**
+     * Each head's rows j < N, x[j·width + h·hd + e], in panels of NR columns: column e at
+     * xp[off + {@link #panelRow}(h, e − e % NR, j, np, hdp) + e % NR]. Columns from hd up to hdp are not written.
+     */
     private static void packRows(ExecutionContext ctx, float[] x, int N, int width, int heads, int hd, float[] xp, int off,
                                  int np, int hdp) {
         ctx.parallelFor(heads, 1, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 for (int j = 0; j < N; j++) {
-                    System.arraycopy(x, j * width + h * hd, xp, off + (h * np + j) * hdp, hd);
+                    for (int c0 = 0; c0 < hd; c0 += NR) {
+                        System.arraycopy(x, j * width + h * hd + c0, xp, off + panelRow(h, c0, j, np, hdp), Math.min(NR, hd - c0));
+                    }
                 }
             }
         });
+    }
+
+    /** Offset of row j of head h's column panel starting at c0 in {@link #packRows}' layout (np rows of NR per panel). */
+    private static int panelRow(int h, int c0, int j, int np, int hdp) {
+        return ((h * (hdp / NR) + c0 / NR) * np + j) * NR;
     }
 
     private static int roundUp(int n, int m) {

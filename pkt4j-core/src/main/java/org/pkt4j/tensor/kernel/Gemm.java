@@ -365,7 +365,8 @@ final class Gemm {
 
     /**
      * The micro-kernel: tile[to + r·NR + c] = Σ_{p<kc} A[r, p] · B[p, c] for r < 8, c < NR, with
-     * A[r, p] = a[ao + r·lda + p] and B[p, c] = b[bo + p·NR + c] (B packed in NR-wide panels). Sixteen
+     * A[r, p] = a[ao + r·lda + p] and B[p, c] = b[bo + p·NR + c] (B packed in NR-wide panels: with B's stride
+     * a parameter, C2 kept a bounds check and a multiply on B's index in every step, 233 against 253 GFLOP/s). Sixteen
      * accumulators, two B loads and eight broadcasts per step; written out by hand because the JIT keeps named
      * locals in registers but not arrays of vectors. It always starts from zero and overwrites its tile: with a data-dependent "accumulate into C" branch the JIT sometimes
      * failed to intrinsify the final stores and boxed the vectors (measured: 25–35 instead of ~260 GFLOP/s),
@@ -421,63 +422,6 @@ final class Gemm {
         c61.intoArray(tile, to + 6 * NR + L);
         c70.intoArray(tile, to + 7 * NR);
         c71.intoArray(tile, to + 7 * NR + L);
-    }
-
-    /**
-     * {@link #kernel8} with B rows ldb apart (attention's blocks read K and V in place). The same loop: the
-     * packed kernel exists because a stride known to the JIT lets it drop the per-step bounds checks and the
-     * multiply on B's index, which was worth 6–8% of the kernel's throughput (233 → 253 GFLOP/s on this machine).
-     */
-    static void kernel8Strided(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] tile) {
-        FloatVector z = FloatVector.zero(MatMul.F);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int p = 0; p < kc; p++) {
-            int bp = bo + p * ldb;
-            FloatVector b0 = FloatVector.fromArray(MatMul.F, b, bp);
-            FloatVector b1 = FloatVector.fromArray(MatMul.F, b, bp + L);
-            int ap = ao + p;
-            FloatVector s = FloatVector.broadcast(MatMul.F, a[ap]);
-            c00 = b0.fma(s, c00);
-            c01 = b1.fma(s, c01);
-            s = FloatVector.broadcast(MatMul.F, a[ap + lda]);
-            c10 = b0.fma(s, c10);
-            c11 = b1.fma(s, c11);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 2 * lda]);
-            c20 = b0.fma(s, c20);
-            c21 = b1.fma(s, c21);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 3 * lda]);
-            c30 = b0.fma(s, c30);
-            c31 = b1.fma(s, c31);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 4 * lda]);
-            c40 = b0.fma(s, c40);
-            c41 = b1.fma(s, c41);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 5 * lda]);
-            c50 = b0.fma(s, c50);
-            c51 = b1.fma(s, c51);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 6 * lda]);
-            c60 = b0.fma(s, c60);
-            c61 = b1.fma(s, c61);
-            s = FloatVector.broadcast(MatMul.F, a[ap + 7 * lda]);
-            c70 = b0.fma(s, c70);
-            c71 = b1.fma(s, c71);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
     }
 
     /**
